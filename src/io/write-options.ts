@@ -1,0 +1,23 @@
+// Options shared by every image writer; each writer documents which it honours and rejects the rest.
+// The dispatcher (io/write.ts) picks the writer from the output name and makes the write atomic.
+
+import type { ProgressFn } from "../core/progress.js";
+
+export type Compression = "none" | "deflate" | "lzw" | "gzip" | "zstd" | "blosc";
+
+export interface WriteOptions {
+  /** Tile (TIFF) or chunk (Zarr) edge in pixels for y and x. @default 512 */
+  tileSize?: number;
+  /** Chunk depth in z for volumes (Zarr). @default 64 */
+  chunkDepth?: number;
+  /** Pyramid levels to write; "auto" stops when a level fits in one tile. @default "auto" */
+  levels?: number | "auto";
+  /** @default "deflate" for TIFF, "zstd" for Zarr v3, "blosc" for Zarr v2 */
+  compression?: Compression;
+  /** Zarr format version (OME-Zarr NGFF 0.5 for 3, 0.4 for 2). @default 3 */
+  zarrVersion?: 2 | 3;
+  /** Channel names to write instead of the source's. */
+  channelNames?: string[];
+  progress?: ProgressFn;
+  signal?: AbortSignal;
+}
