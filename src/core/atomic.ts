@@ -1,14 +1,14 @@
 // Atomic outputs: every file or directory terareg writes appears under its final name only when complete.
-// Writers work on a temporary sibling (".NAME.tmp-PID-N") and rename it at the end; on failure it is removed.
+// Writers work on a temporary sibling (".tmp-PID-N.NAME", keeping the extension writers look at) and rename it.
 
 import { randomBytes } from "node:crypto";
 import { rm, rename, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { OutputError } from "./errors.js";
 
-/** A temporary sibling path of `finalPath`, unique per call. */
+/** A temporary sibling path of `finalPath`, unique per call, ending in the same name (so extensions still tell the format). */
 export function temporarySibling(finalPath: string): string {
-  return join(dirname(finalPath), `.${basename(finalPath)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  return join(dirname(finalPath), `.tmp-${process.pid}-${randomBytes(4).toString("hex")}.${basename(finalPath)}`);
 }
 
 /**

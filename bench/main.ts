@@ -1,0 +1,26 @@
+// `npm run bench [-- SUITE...]`: runs the benchmark suites and rewrites their sections of BENCHMARKS.md,
+// each with the command, machine and commit that produced it. Never part of `npm test`.
+
+import { benchIo } from "./io.js";
+import { machineInfo } from "./machine.js";
+import { writeSection } from "./markdown.js";
+
+const SUITES: Record<string, () => Promise<string>> = {
+  io: () => benchIo({ size: Number(process.env.TERAREG_BENCH_IO_SIZE ?? 20000), repeats: 3 }),
+};
+
+const asked = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const names = asked.length ? asked : Object.keys(SUITES);
+for (const name of names) {
+  const suite = SUITES[name];
+  if (!suite) {
+    console.error(`unknown suite "${name}"; suites: ${Object.keys(SUITES).join(", ")}`);
+    process.exit(2);
+  }
+  console.error(`bench ${name} ...`);
+  const body = await suite();
+  const m = machineInfo();
+  const header = `## ${name}\n\nCommand: \`npm run bench -- ${name}\` · ${m.date} · commit ${m.commit} · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB · Node ${m.node}\n`;
+  await writeSection("BENCHMARKS.md", name, `${header}\n${body}`);
+  console.log(`${header}\n${body}\n`);
+}
