@@ -1,0 +1,46 @@
+// Mean squares (MSE) between the fixed image and the warped moving image: value and analytic gradient.
+// Resampling, and turning ∂value/∂W into forces or parameter gradients, belong to the registration layer.
+
+import type { Vec3 } from "../core/space.js";
+import { checkMetricInputs, checkSamples, isCounted, type MaskOptions, type MetricResult } from "./metric.js";
+
+/** Options of {@link meanSquares}. */
+export interface MeanSquaresOptions extends MaskOptions {
+  /** Voxel indices to evaluate (from `sampleIndices`); voxels the masks exclude are skipped. @default every voxel */
+  samples?: Int32Array;
+}
+
+/**
+ * Mean squares: value = (1/n) Σ_{i∈Ω} (W_i − F_i)², gradient_i = 2 (W_i − F_i) / n on Ω and 0 elsewhere,
+ * where Ω is the set of counted voxels (masks, samples) and n = |Ω|. A repeated sample counts twice.
+ * @param fixed F, C-order [z, y, x], `shape` voxels.
+ * @param warped W = M∘T resampled on the fixed grid, same layout.
+ * @param shape [z, y, x]; 2D images have z = 1.
+ * @returns value in intensity² (0 for identical images), gradient ∂value/∂W (same layout as W).
+ * @see ITK MeanSquaresImageToImageMetricv4.
+ */
+export function meanSquares(
+  fixed: Float32Array, warped: Float32Array, shape: Vec3, options: MeanSquaresOptions = {},
+): MetricResult {
+  const n = checkMetricInputs(fixed, warped, shape, options);
+  const { fixedMask, movingMask, samples } = options;
+  if (samples) checkSamples(samples, n);
+  const gradient = new Float32Array(n);
+  const total = samples ? samples.length : n;
+  let count = total;
+  if (fixedMask || movingMask) {
+    count = 0;
+    for (let k = 0; k < total; k++) if (isCounted(samples ? samples[k]! : k, fixedMask, movingMask)) count++;
+  }
+  if (count === 0) return { value: 0, gradient, count };
+  const scale = 2 / count;
+  let sum = 0;
+  for (let k = 0; k < total; k++) {
+    const i = samples ? samples[k]! : k;
+    if (!isCounted(i, fixedMask, movingMask)) continue;
+    const d = warped[i]! - fixed[i]!;
+    sum += d * d;
+    gradient[i] += scale * d; // += : a repeated sample contributes each time
+  }
+  return { value: sum / count, gradient, count };
+}
