@@ -1,0 +1,11 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as api from "../src/index.js";
+
+test("the public export list is deliberate (update this snapshot when adding to the API)", () => {
+  assert.deepEqual(Object.keys(api).sort(), [
+    "AbortedError", "BudgetError", "DTYPES", "InputError", "OptionError", "OutputError", "READABLE_FORMATS", "TeraregError",
+    "WRITABLE_FORMATS", "allocatePixels", "arraySource", "bytesPerSample", "indexToPhysical", "isTeraregError", "levelSpace",
+    "openImage", "patternSource", "physicalToIndex", "pyramidLevels", "rejectNaN", "voxelCount", "withPyramid", "writeImage",
+  ]);
+});
