@@ -2,7 +2,7 @@
 // Writers work on a temporary sibling (".tmp-PID-N.NAME", keeping the extension writers look at) and rename it.
 
 import { randomBytes } from "node:crypto";
-import { rm, rename, stat } from "node:fs/promises";
+import { mkdir, rm, rename, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { OutputError } from "./errors.js";
 
@@ -18,6 +18,7 @@ export function temporarySibling(finalPath: string): string {
 export async function writeAtomically<T>(finalPath: string, write: (tmpPath: string) => Promise<T>): Promise<T> {
   const tmp = temporarySibling(finalPath);
   try {
+    await mkdir(dirname(finalPath), { recursive: true });
     const result = await write(tmp);
     const old = await stat(finalPath).catch(() => undefined);
     if (old?.isDirectory()) await rm(finalPath, { recursive: true, force: true });

@@ -31,44 +31,47 @@ export function sourceRegionFor(out: Region, factors: Factors, inShape: Vec3): R
   return { start, size };
 }
 
-/** Filters one axis of a float block; `get` maps an output index to 4 weighted input rows. */
+/** Filters one axis of a float block: output index j reads 4 weighted input rows (clamped global indices). */
 function passAxis(
   src: Float64Array, srcShape: Vec3, axis: 0 | 1 | 2, outCount: number, outStart: number,
   inStart: number, inFull: number, factor: 1 | 2,
 ): { data: Float64Array; shape: Vec3 } {
+  // An axis that is kept whole is a no-op: no pass, no copy.
+  if (factor === 1 && outStart === inStart && outCount === srcShape[axis]) return { data: src, shape: srcShape };
   const shape: Vec3 = [srcShape[0], srcShape[1], srcShape[2]];
   shape[axis] = outCount;
   const data = new Float64Array(shape[0] * shape[1] * shape[2]);
-  const stride = axis === 2 ? 1 : axis === 1 ? srcShape[2] : srcShape[1] * srcShape[2];
-  const outStride = axis === 2 ? 1 : axis === 1 ? shape[2] : shape[1] * shape[2];
-  const outer = axis === 0 ? 1 : axis === 1 ? srcShape[0] : srcShape[0] * srcShape[1];
-  const inner = axis === 0 ? srcShape[1] * srcShape[2] : axis === 1 ? srcShape[2] : 1;
-  // Local source offsets and weights per output index, computed once per call.
-  const offs = new Int32Array(outCount * 4), w = new Float64Array(outCount * 4);
+  // Local source index and weight of each of the 4 taps of every output index.
+  const idx = new Int32Array(outCount * 4), w = new Float64Array(outCount * 4);
   for (let j = 0; j < outCount; j++) {
     for (let t = 0; t < 4; t++) {
-      if (factor === 1) {
-        offs[j * 4 + t] = (outStart + j - inStart) * stride;
-        w[j * 4 + t] = t === 0 ? 1 : 0;
-      } else {
-        const g = Math.min(inFull - 1, Math.max(0, 2 * (outStart + j) - 1 + t));
-        offs[j * 4 + t] = (g - inStart) * stride;
-        w[j * 4 + t] = TAPS[t]!;
-      }
+      const g = factor === 1 ? outStart + j : Math.min(inFull - 1, Math.max(0, 2 * (outStart + j) - 1 + t));
+      idx[j * 4 + t] = g - inStart;
+      w[j * 4 + t] = factor === 1 ? (t === 0 ? 1 : 0) : TAPS[t]!;
     }
   }
-  for (let o = 0; o < outer; o++) {
-    const srcBase = axis === 0 ? 0 : axis === 1 ? o * srcShape[1] * srcShape[2] : o * srcShape[2];
-    const outBase = axis === 0 ? 0 : axis === 1 ? o * shape[1] * shape[2] : o * shape[2];
-    for (let j = 0; j < outCount; j++) {
-      const k = j * 4;
-      const o0 = offs[k]!, o1 = offs[k + 1]!, o2 = offs[k + 2]!, o3 = offs[k + 3]!;
-      const w0 = w[k]!, w1 = w[k + 1]!, w2 = w[k + 2]!, w3 = w[k + 3]!;
-      const dst = outBase + j * outStride;
-      for (let i = 0; i < inner; i++) {
-        const s = srcBase + i;
-        data[dst + i] = w0 * src[s + o0]! + w1 * src[s + o1]! + w2 * src[s + o2]! + w3 * src[s + o3]!;
+  if (axis === 2) {
+    // Along x: each row is filtered on its own, taps gathered inside the row.
+    const rows = srcShape[0] * srcShape[1], nIn = srcShape[2];
+    for (let r = 0; r < rows; r++) {
+      const s0 = r * nIn, d0 = r * outCount;
+      for (let j = 0, k = 0; j < outCount; j++, k += 4) {
+        data[d0 + j] = w[k]! * src[s0 + idx[k]!]! + w[k + 1]! * src[s0 + idx[k + 1]!]! + w[k + 2]! * src[s0 + idx[k + 2]!]! + w[k + 3]! * src[s0 + idx[k + 3]!]!;
       }
+    }
+    return { data, shape };
+  }
+  // Along y or z: whole contiguous lines of `inner` values are combined, four at a time.
+  const inner = axis === 1 ? srcShape[2] : srcShape[1] * srcShape[2];
+  const outer = axis === 1 ? srcShape[0] : 1;
+  const nIn = srcShape[axis];
+  for (let o = 0; o < outer; o++) {
+    const sBase = o * nIn * inner, dBase = o * outCount * inner;
+    for (let j = 0, k = 0; j < outCount; j++, k += 4) {
+      const a0 = sBase + idx[k]! * inner, a1 = sBase + idx[k + 1]! * inner, a2 = sBase + idx[k + 2]! * inner, a3 = sBase + idx[k + 3]! * inner;
+      const w0 = w[k]!, w1 = w[k + 1]!, w2 = w[k + 2]!, w3 = w[k + 3]!;
+      const d = dBase + j * inner;
+      for (let i = 0; i < inner; i++) data[d + i] = w0 * src[a0 + i]! + w1 * src[a1 + i]! + w2 * src[a2 + i]! + w3 * src[a3 + i]!;
     }
   }
   return { data, shape };
