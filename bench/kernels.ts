@@ -1,0 +1,111 @@
+// The kernels suite: throughput (Mvox/s, best of N, wall clock) of each kernel on a 4096² image and a 256³ volume,
+// inline (1 thread) and on a 2-worker pool. Inputs live on SharedArrayBuffers up front, so no copy is timed.
+
+import { cpuKernels } from "../src/compute/cpu/cpu-kernels.js";
+import { createPool } from "../src/compute/cpu/pool.js";
+import type { Kernels } from "../src/compute/kernels.js";
+import { voxelCount, type Vec3 } from "../src/core/space.js";
+import { imageNdim, type Field, type Image } from "../src/kernels/types.js";
+import { table } from "./markdown.js";
+
+export interface BenchKernelsOptions {
+  /** Side of the 2D image. @default 4096 */
+  size2d?: number;
+  /** Side of the 3D volume. @default 256 */
+  size3d?: number;
+  /** Runs per cell; the best counts. @default 3 */
+  repeats?: number;
+  /** Thread counts to compare. @default [1, 2] */
+  threads?: number[];
+}
+
+function sharedF32(n: number, f: (i: number) => number): Float32Array {
+  const a = new Float32Array(new SharedArrayBuffer(4 * n));
+  for (let i = 0; i < n; i++) a[i] = f(i);
+  return a;
+}
+
+/** A textured image and a smooth displacement of ±3 voxels with some voxel-scale jitter, as registration produces. */
+function inputs(shape: Vec3): { image: Image; field: Field; coefficients: Image } {
+  const n = voxelCount(shape), ndim = imageNdim(shape);
+  const [, ny, nx] = shape;
+  const image = { data: sharedF32(n, (i) => Math.sin(i * 0.013) + Math.cos((i / nx) * 0.021)), shape };
+  const field: Field = {
+    data: sharedF32(ndim * n, (j) => {
+      const c = Math.floor(j / n), i = j - c * n, x = i % nx, y = Math.floor(i / nx) % ny, z = Math.floor(i / (nx * ny));
+      return 3 * Math.sin(0.02 * x + 0.7 * c) * Math.cos(0.017 * y + 0.013 * z) + 0.1 * Math.sin(i);
+    }),
+    shape, ndim,
+  };
+  return { image, field, coefficients: image };
+}
+
+async function best(repeats: number, f: () => Promise<unknown>): Promise<number> {
+  let t = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    await f();
+    t = Math.min(t, performance.now() - t0);
+  }
+  return t / 1000;
+}
+
+type Case = [name: string, run: (k: Kernels, x: ReturnType<typeof inputs>) => Promise<unknown>];
+
+const CASES: Case[] = [
+  ["resampleField linear", (k, x) => k.resampleField(x.image, x.field)],
+  ["resampleField linear + gradient + mask", (k, x) => k.resampleField(x.image, x.field, { gradient: true, mask: true })],
+  ["resampleField nearest", (k, x) => k.resampleField(x.image, x.field, { interpolation: "nearest" })],
+  ["resampleField cubic (prefiltered)", (k, x) => k.resampleField(x.coefficients, x.field, { interpolation: "cubic", prefiltered: true })],
+  ["resampleAffine linear", (k, x) => k.resampleAffine(x.image, x.image.shape, affine(x.image.shape))],
+  ["resampleAffine cubic (prefiltered)", (k, x) => k.resampleAffine(x.coefficients, x.image.shape, affine(x.image.shape), { interpolation: "cubic", prefiltered: true })],
+  ["bsplineCoefficients (cubic prefilter)", (k, x) => k.bsplineCoefficients(x.image)],
+  ["gaussianSmooth σ = 2 vox (truncate 4)", (k, x) => k.gaussianSmooth(x.image, 2)],
+  ["gradient", (k, x) => k.gradient(x.image)],
+  ["composeFields", (k, x) => k.composeFields(x.field, x.field)],
+  ["jacobianDeterminant", (k, x) => k.jacobianDeterminant(x.field)],
+];
+
+/** A rotation by 0.1 rad in the y-x plane with a 2% scaling, about the centre, index to index (z kept in 3D). */
+function affine(shape: Vec3): number[] {
+  const c = Math.cos(0.1), s = Math.sin(0.1), k = 1.02;
+  const cy = (shape[1] - 1) / 2, cx = (shape[2] - 1) / 2;
+  const rows = [
+    [k * c, -k * s, cy - k * c * cy + k * s * cx],
+    [k * s, k * c, cx - k * s * cy - k * c * cx],
+  ];
+  if (shape[0] === 1) return [...rows[0]!, ...rows[1]!, 0, 0, 1];
+  return [1, 0, 0, 0, 0, ...rows[0]!, 0, ...rows[1]!, 0, 0, 0, 1];
+}
+
+/** Markdown table of Mvox/s (output voxels per second) per kernel, size and thread count. */
+export async function benchKernels(options: BenchKernelsOptions = {}): Promise<string> {
+  const size2d = options.size2d ?? 4096, size3d = options.size3d ?? 256, repeats = options.repeats ?? 3;
+  const threads = options.threads ?? [1, 2];
+  const shapes: Vec3[] = [[1, size2d, size2d], [size3d, size3d, size3d]];
+  const pools = threads.map(createPool);
+  const backends = pools.map(cpuKernels);
+  const cells = new Map<string, string>();
+  try {
+    for (const shape of shapes) {
+      const x = inputs(shape);
+      x.coefficients = await backends[0]!.bsplineCoefficients(x.image);
+      for (const [name, run] of CASES) {
+        for (const k of backends) {
+          const seconds = await best(repeats, () => run(k, x));
+          cells.set(`${name}|${shape}|${k.name}`, (voxelCount(shape) / seconds / 1e6).toFixed(1));
+        }
+      }
+    }
+  } finally {
+    await Promise.all(pools.map((p) => p.close()));
+  }
+  const columns = shapes.flatMap((s) => backends.map((k) => [s, k.name] as const));
+  const header = ["kernel", ...columns.map(([s, k]) => `${s[0] === 1 ? `${s[1]}²` : `${s[0]}³`} ${k.replace("cpu×", "")} thr`)];
+  const rows = CASES.map(([name]) => [name, ...columns.map(([s, k]) => cells.get(`${name}|${s}|${k}`) ?? "")]);
+  return [
+    `Mvox/s of output voxels, best of ${repeats} wall-clock runs; float32; displacements ±3 voxels; "1 thr" runs inline, "2 thr" on a worker pool over SharedArrayBuffers.`,
+    "",
+    table(header, rows),
+  ].join("\n");
+}

@@ -1,0 +1,109 @@
+// The CPU backend: each kernel checked as in kernels/, then its bands run on the worker pool over shared memory.
+// Multi-pass kernels (B-spline prefilter, separable smoothing) run one pool call per pass, so passes never overlap.
+
+import { voxelCount } from "../../core/space.js";
+import { blockCount, combineBlockSums } from "../../kernels/block-sums.js";
+import { prefilterUnits } from "../../kernels/bspline-prefilter.js";
+import { checkSameGrid, checkField, checkImage, imageNdim, rowCount, type Field, type Image } from "../../kernels/types.js";
+import { resolveExpSteps } from "../../kernels/exp-velocity.js";
+import { scaleField } from "../../kernels/field-arithmetic.js";
+import { planSmoothing, runSmoothing, type SmoothPass } from "../../kernels/gaussian-smooth.js";
+import { checkSpacing } from "../../kernels/gradient.js";
+import { sampleResult, type ResolvedResample } from "../../kernels/resample-common.js";
+import { checkResampleAffine, resampleAffineArgs } from "../../kernels/resample-affine.js";
+import { checkResampleAt, resampleAtArgs } from "../../kernels/resample-at.js";
+import { checkResampleField, resampleFieldArgs } from "../../kernels/resample-field.js";
+import type { Vec3 } from "../../core/space.js";
+import type { Kernels } from "../kernels.js";
+import type { Pool } from "./pool.js";
+
+/** The Kernels interface on `pool`; the pool stays the caller's to close. Results are byte-identical to the reference. */
+export function cpuKernels(pool: Pool): Kernels {
+  const coefficients = async (image: Image): Promise<Image> => {
+    checkImage("bsplineCoefficients: image", image);
+    const data = pool.allocate.float32(image.data.length);
+    data.set(image.data);
+    const args = { data, shape: image.shape };
+    await pool.run("prefilterX", args, rowCount(image.shape));
+    await pool.run("prefilterStrided", { ...args, axis: 1 }, prefilterUnits(image.shape, 1));
+    if (image.shape[0] > 1) await pool.run("prefilterStrided", { ...args, axis: 0 }, prefilterUnits(image.shape, 0));
+    return { data, shape: [...image.shape] };
+  };
+  const sourceOf = async (image: Image, r: ResolvedResample): Promise<Float32Array> =>
+    r.interpolation === "cubic" && !r.prefiltered ? (await coefficients(image)).data : pool.share(image.data);
+  const smooth = async (data: Float32Array, shape: Vec3, planes: number, passes: SmoothPass[]): Promise<Float32Array> => {
+    const out = pool.allocate.float32(data.length);
+    const tmp = passes.length > 1 ? pool.allocate.float32(data.length) : out;
+    await runSmoothing(pool.share(data), out, tmp, shape, planes, passes, (args, rows) => pool.run("smoothPass", args, rows));
+    return out;
+  };
+  const compose = async (u: Field, v: Field): Promise<Field> => {
+    checkField("composeFields: u", u);
+    checkField("composeFields: v", v);
+    checkSameGrid("composeFields: u", u, "composeFields: v", v);
+    const out = pool.allocate.float32(u.data.length);
+    await pool.run("compose", { u: pool.share(u.data), v: pool.share(v.data), shape: u.shape, ndim: u.ndim, out }, rowCount(u.shape));
+    return { data: out, shape: [...u.shape], ndim: u.ndim };
+  };
+  return {
+    name: `cpu×${pool.threads}`,
+    async resampleField(image, field, options = {}) {
+      const r = checkResampleField(image, field, options);
+      const shared = { ...field, data: pool.share(field.data) };
+      const args = resampleFieldArgs(await sourceOf(image, r), image.shape, shared, r, options.offset, pool.allocate);
+      await pool.run("resampleField", args, rowCount(field.shape));
+      return sampleResult(args);
+    },
+    async resampleAffine(image, outShape, matrix, options = {}) {
+      const r = checkResampleAffine(image, outShape, matrix, options);
+      const args = resampleAffineArgs(await sourceOf(image, r), image.shape, outShape, matrix, r, pool.allocate);
+      await pool.run("resampleAffine", args, rowCount(outShape));
+      return sampleResult(args);
+    },
+    async resampleAt(image, coords, options = {}) {
+      const r = checkResampleAt(image, coords, options);
+      const shared = { ...coords, data: pool.share(coords.data) };
+      const args = resampleAtArgs(await sourceOf(image, r), image.shape, shared, r, pool.allocate);
+      await pool.run("resampleAt", args, rowCount(coords.shape));
+      return sampleResult(args);
+    },
+    bsplineCoefficients: coefficients,
+    async gaussianSmooth(image, sigma, options) {
+      checkImage("gaussianSmooth: image", image);
+      const passes = planSmoothing("gaussianSmooth", image.shape, sigma, options);
+      return { data: await smooth(image.data, image.shape, 1, passes), shape: [...image.shape] };
+    },
+    async gaussianSmoothField(field, sigma, options) {
+      checkField("gaussianSmoothField: field", field);
+      const passes = planSmoothing("gaussianSmoothField", field.shape, sigma, options);
+      return { data: await smooth(field.data, field.shape, field.ndim, passes), shape: [...field.shape], ndim: field.ndim };
+    },
+    async gradient(image, spacing) {
+      checkImage("gradient: image", image);
+      const s = checkSpacing("gradient", spacing);
+      const ndim = imageNdim(image.shape);
+      const out = pool.allocate.float32(ndim * voxelCount(image.shape));
+      await pool.run("gradient", { src: pool.share(image.data), shape: image.shape, spacing: s, out }, rowCount(image.shape));
+      return { data: out, shape: [...image.shape], ndim };
+    },
+    composeFields: compose,
+    async expVelocity(v, steps) {
+      const n = resolveExpSteps(v, steps);
+      let u = scaleField(v, 2 ** -n);
+      for (let i = 0; i < n; i++) u = await compose(u, u);
+      return u;
+    },
+    async jacobianDeterminant(field, spacing) {
+      checkField("jacobianDeterminant: field", field);
+      const s = checkSpacing("jacobianDeterminant", spacing);
+      const out = pool.allocate.float32(voxelCount(field.shape));
+      await pool.run("jacobian", { field: pool.share(field.data), shape: field.shape, ndim: field.ndim, spacing: s, out }, rowCount(field.shape));
+      return { data: out, shape: [...field.shape] };
+    },
+    async sum(data) {
+      const out = pool.allocate.float64(blockCount(data.length));
+      await pool.run("blockSums", { data: pool.share(data), out }, out.length);
+      return combineBlockSums(out);
+    },
+  };
+}

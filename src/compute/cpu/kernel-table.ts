@@ -1,0 +1,41 @@
+// The band kernels a worker can run, by name: each writes the output rows (or units) [start, end) of its arguments.
+// The kernels themselves live in kernels/; this table is the contract between the pool and its workers.
+
+import { blockSumsBand } from "../../kernels/block-sums.js";
+import { prefilterStridedBand, prefilterXBand } from "../../kernels/bspline-prefilter.js";
+import { composeBand } from "../../kernels/compose-fields.js";
+import { smoothPassBand } from "../../kernels/gaussian-smooth.js";
+import { gradientBand } from "../../kernels/gradient.js";
+import { jacobianBand } from "../../kernels/jacobian-determinant.js";
+import { resampleAffineBand } from "../../kernels/resample-affine.js";
+import { resampleAtBand } from "../../kernels/resample-at.js";
+import { resampleFieldBand } from "../../kernels/resample-field.js";
+
+export const BAND_KERNELS = {
+  resampleField: resampleFieldBand,
+  resampleAffine: resampleAffineBand,
+  resampleAt: resampleAtBand,
+  prefilterX: prefilterXBand,
+  prefilterStrided: prefilterStridedBand,
+  smoothPass: smoothPassBand,
+  gradient: gradientBand,
+  jacobian: jacobianBand,
+  compose: composeBand,
+  blockSums: blockSumsBand,
+} as const;
+
+export type KernelName = keyof typeof BAND_KERNELS;
+
+export type KernelArgs<K extends KernelName> = Parameters<(typeof BAND_KERNELS)[K]>[0];
+
+/** The band kernel called `name`; throws, listing the kernels, for an unknown name. */
+export function bandKernel(name: string): (args: unknown, start: number, end: number) => void {
+  const kernel = (BAND_KERNELS as Record<string, (a: unknown, s: number, e: number) => void>)[name];
+  if (!kernel) throw new RangeError(`unknown kernel "${name}"; kernels: ${Object.keys(BAND_KERNELS).join(", ")}`);
+  return kernel;
+}
+
+/** Runs kernel `name` on units [start, end) of `args`. */
+export function runBand(name: string, args: unknown, start: number, end: number): void {
+  bandKernel(name)(args, start, end);
+}

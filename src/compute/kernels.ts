@@ -1,0 +1,27 @@
+// The kernel interface every compute backend implements (DESIGN §5): the same calls, the same bytes out.
+// Backends: reference-kernels.ts (serial TS, the reference), cpu/cpu-kernels.ts (worker pool); wasm and WebGPU later.
+
+import type { Vec3 } from "../core/space.js";
+import type { SmoothOptions } from "../kernels/gaussian-smooth.js";
+import type { ResampleOptions, ResampleResult } from "../kernels/resample-common.js";
+import type { Coordinates } from "../kernels/resample-at.js";
+import type { ResampleFieldOptions } from "../kernels/resample-field.js";
+import type { Field, Image } from "../kernels/types.js";
+
+/** Asynchronous versions of the kernels in kernels/, with the same arguments, meaning and results. */
+export interface Kernels {
+  /** Backend name for reports, e.g. "reference" or "cpu×4". */
+  readonly name: string;
+  resampleField(image: Image, field: Field, options?: ResampleFieldOptions): Promise<ResampleResult>;
+  resampleAffine(image: Image, outShape: Vec3, matrix: ArrayLike<number>, options?: ResampleOptions): Promise<ResampleResult>;
+  resampleAt(image: Image, coords: Coordinates, options?: ResampleOptions): Promise<ResampleResult>;
+  bsplineCoefficients(image: Image): Promise<Image>;
+  gaussianSmooth(image: Image, sigma: number | Vec3, options?: SmoothOptions): Promise<Image>;
+  gaussianSmoothField(field: Field, sigma: number | Vec3, options?: SmoothOptions): Promise<Field>;
+  gradient(image: Image, spacing?: Vec3): Promise<Field>;
+  composeFields(u: Field, v: Field): Promise<Field>;
+  expVelocity(v: Field, steps?: number): Promise<Field>;
+  jacobianDeterminant(field: Field, spacing?: Vec3): Promise<Image>;
+  /** Σ data in float64 by fixed blocks (block-sums.ts): identical bits on every backend and thread count. */
+  sum(data: Float32Array): Promise<number>;
+}

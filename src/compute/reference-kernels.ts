@@ -1,0 +1,29 @@
+// The serial reference backend: the kernels of kernels/ behind the async Kernels interface, run on the calling thread.
+// Other backends must match it byte for byte (the conformance tests compare against it).
+
+import { blockSum } from "../kernels/block-sums.js";
+import { bsplineCoefficients } from "../kernels/bspline-prefilter.js";
+import { composeFields } from "../kernels/compose-fields.js";
+import { expVelocity } from "../kernels/exp-velocity.js";
+import { gaussianSmooth, gaussianSmoothField } from "../kernels/gaussian-smooth.js";
+import { gradient } from "../kernels/gradient.js";
+import { jacobianDeterminant } from "../kernels/jacobian-determinant.js";
+import { resampleAffine } from "../kernels/resample-affine.js";
+import { resampleAt } from "../kernels/resample-at.js";
+import { resampleField } from "../kernels/resample-field.js";
+import type { Kernels } from "./kernels.js";
+
+export const referenceKernels: Kernels = {
+  name: "reference",
+  resampleField: async (image, field, options) => resampleField(image, field, options),
+  resampleAffine: async (image, outShape, matrix, options) => resampleAffine(image, outShape, matrix, options),
+  resampleAt: async (image, coords, options) => resampleAt(image, coords, options),
+  bsplineCoefficients: async (image) => bsplineCoefficients(image),
+  gaussianSmooth: async (image, sigma, options) => gaussianSmooth(image, sigma, options),
+  gaussianSmoothField: async (field, sigma, options) => gaussianSmoothField(field, sigma, options),
+  gradient: async (image, spacing) => gradient(image, spacing),
+  composeFields: async (u, v) => composeFields(u, v),
+  expVelocity: async (v, steps) => expVelocity(v, steps),
+  jacobianDeterminant: async (field, spacing) => jacobianDeterminant(field, spacing),
+  sum: async (data) => blockSum(data),
+};

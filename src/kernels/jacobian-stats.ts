@@ -1,0 +1,90 @@
+// Summary numbers of a Jacobian determinant map: min, 1st percentile, median, folding fraction, SD of log J.
+// Computing the determinant lives in jacobian-determinant.ts; this is a serial, deterministic reduction.
+
+import { OptionError } from "../core/errors.js";
+import type { Image } from "./types.js";
+
+export interface JacobianStats {
+  /** Voxels counted (inside the mask, not NaN). */
+  count: number;
+  min: number;
+  /** 1st percentile, linear interpolation between order statistics (numpy's default). */
+  p01: number;
+  median: number;
+  /** Fraction of counted voxels with det ≤ 0 (folding). */
+  foldingFraction: number;
+  /** Population SD of log(max(det, 1e-9)) (the Learn2Reg convention for clipping folded voxels). */
+  sdLogJacobian: number;
+}
+
+/** Smallest determinant whose log is taken; folded voxels count as this. */
+export const LOG_JACOBIAN_FLOOR = 1e-9;
+
+/** Rearranges a[lo..hi] so that a[k] holds the k-th smallest and a[lo..k) ≤ a[k] ≤ a(k..hi] (Hoare, median of 3). */
+function select(a: Float64Array, k: number): void {
+  let lo = 0, hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    const x = a[lo]!, y = a[mid]!, z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+/** The q-quantile (0 ≤ q ≤ 1) of `a` by linear interpolation between order statistics; reorders `a`. */
+export function quantile(a: Float64Array, q: number): number {
+  const pos = q * (a.length - 1), k = Math.floor(pos), t = pos - k;
+  select(a, k);
+  const lower = a[k]!;
+  if (t === 0) return lower;
+  let upper = Infinity;
+  for (let i = k + 1; i < a.length; i++) if (a[i]! < upper) upper = a[i]!;
+  return lower + t * (upper - lower);
+}
+
+/**
+ * Statistics of a determinant map, over the voxels where `mask` is non-zero (all when omitted); NaNs are skipped.
+ * Sums run in float64 in index order, so the numbers do not depend on how the map was computed.
+ * @returns all NaN (count 0) when nothing is counted.
+ */
+export function jacobianStats(det: Image, options: { mask?: Uint8Array } = {}): JacobianStats {
+  const { data } = det, mask = options.mask;
+  if (mask && mask.length !== data.length) {
+    throw new OptionError("jacobianStats: mask", `length ${mask.length}`, `one byte per voxel (${data.length})`);
+  }
+  const values = new Float64Array(data.length);
+  let n = 0, folded = 0, sum = 0, min = Infinity;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if ((mask && !mask[i]) || Number.isNaN(v)) continue;
+    values[n++] = v;
+    if (v <= 0) folded++;
+    if (v < min) min = v;
+    sum += Math.log(Math.max(v, LOG_JACOBIAN_FLOOR));
+  }
+  if (n === 0) return { count: 0, min: NaN, p01: NaN, median: NaN, foldingFraction: NaN, sdLogJacobian: NaN };
+  const mean = sum / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) {
+    const d = Math.log(Math.max(values[i]!, LOG_JACOBIAN_FLOOR)) - mean;
+    squares += d * d;
+  }
+  const counted = values.subarray(0, n);
+  const p01 = quantile(counted, 0.01);
+  const median = quantile(counted, 0.5);
+  return { count: n, min, p01, median, foldingFraction: folded / n, sdLogJacobian: Math.sqrt(squares / n) };
+}
