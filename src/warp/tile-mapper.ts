@@ -1,0 +1,164 @@
+// Evaluates a RegistrationTransform on a tile of the output grid: moving index c(x) for every output voxel x.
+// Which moving voxels that needs, and the sampling itself, live in moving-window.ts and warped-source.ts.
+
+import { OptionError } from "../core/errors.js";
+import { voxelCount, type Region, type Space } from "../core/space.js";
+import { indexToPhysicalMat4, linearPart, physicalToIndexMat4 } from "../registration/frame.js";
+import { mul4, type Mat4 } from "../transforms/affine.js";
+import type { DisplacementGrid, RegistrationTransform } from "../transforms/registration-transform.js";
+
+/**
+ * A transform folded into the index grids of one output level and one moving level:
+ * c(x) = K·x + L·d(G·x), where x is an output (fixed) index, G·x the displacement grid's index of physical(x),
+ * d the displacement there (physical units, by (bi/tri)linear interpolation, constant beyond the grid),
+ * L the linear part of (moving physical → moving index) ∘ A, and K = (moving physical → index) ∘ A ∘ (index → physical).
+ * Every matrix is 4×4 row-major on [z, y, x, 1].
+ */
+export interface TileMapper {
+  ndim: 2 | 3;
+  /** Output index → moving index for the affine part. */
+  k: Mat4;
+  /** Physical displacement → moving index offset (3×3, row-major). */
+  l: Float64Array;
+  /** Output index → displacement-grid index; null without a displacement. */
+  g: Mat4 | null;
+  grid: DisplacementGrid | null;
+}
+
+/**
+ * Folds `transform` (fixed physical → moving physical) into the index grids `outputSpace` (the level of the fixed
+ * grid being produced, as from levelSpace) and `movingSpace` (the moving level being read).
+ */
+export function createTileMapper(transform: RegistrationTransform, outputSpace: Space, movingSpace: Space): TileMapper {
+  const toPhysical = indexToPhysicalMat4(outputSpace);
+  const toMoving = mul4(physicalToIndexMat4(movingSpace), transform.affine);
+  const grid = transform.displacement ?? null;
+  if (grid) {
+    if (grid.ndim !== transform.ndim) {
+      throw new OptionError("transform.displacement.ndim", grid.ndim, `${transform.ndim}, the transform's ndim`);
+    }
+    if (grid.ndim === 2 && grid.shape[0] !== 1) {
+      throw new OptionError("transform.displacement.shape", grid.shape, "[1, ny, nx] for a 2D displacement");
+    }
+    const n = grid.ndim * voxelCount(grid.shape);
+    if (grid.data.length !== n) {
+      throw new OptionError("transform.displacement.data", `length ${grid.data.length}`, `${grid.ndim}·${voxelCount(grid.shape)} = ${n} values for shape [${grid.shape}]`);
+    }
+  }
+  return {
+    ndim: transform.ndim,
+    k: mul4(toMoving, toPhysical),
+    l: linearPart(toMoving),
+    g: grid ? mul4(physicalToIndexMat4(grid.space), toPhysical) : null,
+    grid,
+  };
+}
+
+/**
+ * Writes the moving index of every voxel of `region` (output grid) into `out`, vector-first like resampleAt's
+ * Coordinates: `ndim` planes over region.size, components [z, y, x] (3D) or [y, x] (2D), C order.
+ * Each value is a fixed function of the voxel's absolute index (a row term plus a per-x term, in the same order
+ * whatever the tile), so overlapping tiles get bit-identical coordinates; that is what makes tiled warps exact.
+ */
+export function mapTileCoordinates(m: TileMapper, region: Region, out: Float64Array): void {
+  const [z0, y0, x0] = region.start;
+  const [dz, dy, dx] = region.size;
+  const n = dz * dy * dx;
+  if (out.length < m.ndim * n) throw new RangeError(`coordinate buffer of ${out.length} values; need ${m.ndim}·${n}`);
+  const k = m.k, kz = k[2]!, ky = k[6]!, kx = k[10]!;
+  let o = 0;
+  for (let z = z0; z < z0 + dz; z++) {
+    for (let y = y0; y < y0 + dy; y++) {
+      const bz = k[0]! * z + k[1]! * y + k[3]!;
+      const by = k[4]! * z + k[5]! * y + k[7]!;
+      const bx = k[8]! * z + k[9]! * y + k[11]!;
+      if (m.grid) {
+        if (m.ndim === 3) displacedRow3(m, z, y, x0, dx, bz, by, bx, out, o, n);
+        else displacedRow2(m, z, y, x0, dx, by, bx, out, o, n);
+      } else if (m.ndim === 3) {
+        for (let i = 0; i < dx; i++) {
+          const x = x0 + i;
+          out[o + i] = bz + kz * x;
+          out[n + o + i] = by + ky * x;
+          out[2 * n + o + i] = bx + kx * x;
+        }
+      } else {
+        for (let i = 0; i < dx; i++) {
+          const x = x0 + i;
+          out[o + i] = by + ky * x;
+          out[n + o + i] = bx + kx * x;
+        }
+      }
+      o += dx;
+    }
+  }
+}
+
+/**
+ * One row of a 2D displaced map. The displacement follows addDisplacementAt (registration-transform.ts):
+ * index clamped to the grid, lower tap min(⌊g⌋, n − 2), bilinear weights.
+ */
+function displacedRow2(
+  m: TileMapper, z: number, y: number, x0: number, dx: number, by: number, bx: number, out: Float64Array, o: number, n: number,
+): void {
+  const { k, l } = m, g = m.g!, grid = m.grid!;
+  const [, ny, nx] = grid.shape, plane = ny * nx, d = grid.data;
+  const my = Math.max(ny - 2, 0), mx = Math.max(nx - 2, 0);
+  const sy = ny > 1 ? nx : 0, sx = nx > 1 ? 1 : 0;
+  // Matrix entries in locals: `out` is a Float64Array too, so V8 would otherwise reload them after every store.
+  const ky = k[6]!, kx = k[10]!, gy1 = g[6]!, gx1 = g[10]!, l4 = l[4]!, l5 = l[5]!, l7 = l[7]!, l8 = l[8]!;
+  const gyb = g[4]! * z + g[5]! * y + g[7]!, gxb = g[8]! * z + g[9]! * y + g[11]!;
+  for (let i = 0; i < dx; i++) {
+    const x = x0 + i;
+    let gy = gyb + gy1 * x, gx = gxb + gx1 * x;
+    gy = gy < 0 ? 0 : gy > ny - 1 ? ny - 1 : gy;
+    gx = gx < 0 ? 0 : gx > nx - 1 ? nx - 1 : gx;
+    let iy = Math.floor(gy), ix = Math.floor(gx);
+    if (iy > my) iy = my;
+    if (ix > mx) ix = mx;
+    const fy = ny > 1 ? gy - iy : 0, fx = nx > 1 ? gx - ix : 0, hy = 1 - fy, hx = 1 - fx;
+    const b = iy * nx + ix;
+    const b1 = b + plane;
+    const ddy = (d[b]! * hx + d[b + sx]! * fx) * hy + (d[b + sy]! * hx + d[b + sy + sx]! * fx) * fy;
+    const ddx = (d[b1]! * hx + d[b1 + sx]! * fx) * hy + (d[b1 + sy]! * hx + d[b1 + sy + sx]! * fx) * fy;
+    out[o + i] = by + ky * x + (l4 * ddy + l5 * ddx);
+    out[n + o + i] = bx + kx * x + (l7 * ddy + l8 * ddx);
+  }
+}
+
+/** One row of a 3D displaced map; trilinear, same rules as displacedRow2. */
+function displacedRow3(
+  m: TileMapper, z: number, y: number, x0: number, dx: number, bz: number, by: number, bx: number,
+  out: Float64Array, o: number, n: number,
+): void {
+  const { k, l } = m, g = m.g!, grid = m.grid!;
+  const [nz, ny, nx] = grid.shape, vol = nz * ny * nx, d = grid.data;
+  const mz = Math.max(nz - 2, 0), my = Math.max(ny - 2, 0), mx = Math.max(nx - 2, 0);
+  const sz = nz > 1 ? ny * nx : 0, sy = ny > 1 ? nx : 0, sx = nx > 1 ? 1 : 0;
+  const kz = k[2]!, ky = k[6]!, kx = k[10]!, gz1 = g[2]!, gy1 = g[6]!, gx1 = g[10]!;
+  const l0 = l[0]!, l1 = l[1]!, l2 = l[2]!, l3 = l[3]!, l4 = l[4]!, l5 = l[5]!, l6 = l[6]!, l7 = l[7]!, l8 = l[8]!;
+  const gzb = g[0]! * z + g[1]! * y + g[3]!, gyb = g[4]! * z + g[5]! * y + g[7]!, gxb = g[8]! * z + g[9]! * y + g[11]!;
+  const lerp = (b: number, hx: number, fx: number, hy: number, fy: number, hz: number, fz: number): number =>
+    ((d[b]! * hx + d[b + sx]! * fx) * hy + (d[b + sy]! * hx + d[b + sy + sx]! * fx) * fy) * hz
+    + ((d[b + sz]! * hx + d[b + sz + sx]! * fx) * hy + (d[b + sz + sy]! * hx + d[b + sz + sy + sx]! * fx) * fy) * fz;
+  for (let i = 0; i < dx; i++) {
+    const x = x0 + i;
+    let gz = gzb + gz1 * x, gy = gyb + gy1 * x, gx = gxb + gx1 * x;
+    gz = gz < 0 ? 0 : gz > nz - 1 ? nz - 1 : gz;
+    gy = gy < 0 ? 0 : gy > ny - 1 ? ny - 1 : gy;
+    gx = gx < 0 ? 0 : gx > nx - 1 ? nx - 1 : gx;
+    let iz = Math.floor(gz), iy = Math.floor(gy), ix = Math.floor(gx);
+    if (iz > mz) iz = mz;
+    if (iy > my) iy = my;
+    if (ix > mx) ix = mx;
+    const fz = nz > 1 ? gz - iz : 0, fy = ny > 1 ? gy - iy : 0, fx = nx > 1 ? gx - ix : 0;
+    const hz = 1 - fz, hy = 1 - fy, hx = 1 - fx;
+    const b = (iz * ny + iy) * nx + ix;
+    const ddz = lerp(b, hx, fx, hy, fy, hz, fz);
+    const ddy = lerp(b + vol, hx, fx, hy, fy, hz, fz);
+    const ddx = lerp(b + 2 * vol, hx, fx, hy, fy, hz, fz);
+    out[o + i] = bz + kz * x + (l0 * ddz + l1 * ddy + l2 * ddx);
+    out[n + o + i] = by + ky * x + (l3 * ddz + l4 * ddy + l5 * ddx);
+    out[2 * n + o + i] = bx + kx * x + (l6 * ddz + l7 * ddy + l8 * ddx);
+  }
+}
