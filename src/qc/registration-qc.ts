@@ -1,0 +1,96 @@
+// The QC of one registration run: reads both images at a reduced "QC level", warps the moving one before (identity)
+// and after, and writes qc/*.png, qc/metrics.json and the self-contained qc/report.html. Memory ∝ the QC level.
+
+import { join } from "node:path";
+import type { Source } from "../core/source.js";
+import type { Kernels } from "../compute/kernels.js";
+import type { Image } from "../kernels/types.js";
+import type { JacobianStats } from "../kernels/jacobian-stats.js";
+import { readLevelImage } from "../registration/level-image.js";
+import { identity4 } from "../transforms/affine.js";
+import { mapPointsInverse, type RegistrationTransform } from "../transforms/registration-transform.js";
+import { physicalToPixels, pixelsToPhysical } from "../transforms/pixel-points.js";
+import { commonIds, type Landmarks } from "../io/landmarks.js";
+import { warpedSource } from "../warp/warped-source.js";
+import { checkerboard } from "./checkerboard.js";
+import { differencePair } from "./difference-map.js";
+import { encodePng } from "./encode-png.js";
+import { jacobianMap } from "./jacobian-map.js";
+import { landmarkArrows } from "./landmark-arrows.js";
+import { overlay } from "./overlay.js";
+import type { QcFigure, SummarySection } from "./qc-report.js";
+import { jacobianSection, metricSection, stagesSection, treSection, type StageTiming } from "./summary-sections.js";
+import type { LandmarkReport } from "./landmark-tre.js";
+import { writeFigures } from "./write-figures.js";
+import { writeQcMetrics } from "./write-qc-metrics.js";
+import { writeReport } from "./write-report.js";
+
+/** Longest side of the QC images (pixels): the finest fixed level at or under it is used. */
+export const QC_MAX_SIDE = 1024;
+
+export interface RegistrationQcInput {
+  fixed: Source;
+  moving: Source;
+  fixedPath: string;
+  movingPath: string;
+  transform: RegistrationTransform;
+  metric: { name: string; before: number; after: number };
+  jacobian?: { stats: JacobianStats; map: Image };
+  landmarks?: { fixed: Landmarks; moving: Landmarks; report: LandmarkReport };
+  stages: StageTiming[];
+  parameters: Record<string, unknown>;
+  /** Everything else for qc/metrics.json. */
+  metrics: Record<string, unknown>;
+  kernels?: Kernels;
+}
+
+/** The finest level of `source` whose in-plane sides are all ≤ QC_MAX_SIDE (the coarsest level if none is). */
+export function qcLevel(source: Source): number {
+  const levels = source.meta.levels;
+  const i = levels.findIndex((l) => Math.max(l.shape[1], l.shape[2]) <= QC_MAX_SIDE);
+  return i >= 0 ? i : levels.length - 1;
+}
+
+/** Writes dir/*.png, dir/metrics.json and dir/report.html. */
+export async function writeRegistrationQc(dir: string, q: RegistrationQcInput): Promise<void> {
+  const level = qcLevel(q.fixed);
+  const opts = { level, ...(q.kernels ? { kernels: q.kernels } : {}) };
+  const fixed = (await readLevelImage(q.fixed, level)).image;
+  const identity: RegistrationTransform = { ndim: q.transform.ndim, affine: identity4() };
+  // warpedSource closes the moving source with itself; these views are read once and not closed.
+  const before = (await readLevelImage(warpedSource(q.moving, identity, q.fixed, opts), 0)).image;
+  const after = (await readLevelImage(warpedSource(q.moving, q.transform, q.fixed, opts), 0)).image;
+  const diff = differencePair(fixed, before, after);
+  const figures: QcFigure[] = [
+    { name: "overlay_before", caption: "Before: fixed in green, moving in magenta (aligned structure looks grey)", png: await encodePng(overlay(fixed, before)) },
+    { name: "overlay", caption: "After: fixed in green, warped moving in magenta", png: await encodePng(overlay(fixed, after)) },
+    { name: "checkerboard", caption: "Checkerboard of fixed and warped moving: edges should continue across squares", png: await encodePng(checkerboard(fixed, after)) },
+    { name: "difference_before", caption: `|fixed − moving| before (same scale as after, max ${diff.max.toFixed(3)})`, png: await encodePng(diff.before) },
+    { name: "difference", caption: "|fixed − warped moving| after", png: await encodePng(diff.after) },
+  ];
+  if (q.jacobian) {
+    figures.push({ name: "jacobian", caption: "Jacobian determinant: blue contraction (0.5×) … white 1 … red expansion (2×); folds in green", png: await encodePng(jacobianMap(q.jacobian.map)) });
+  }
+  if (q.landmarks) {
+    const ids = commonIds(q.landmarks.fixed, q.landmarks.moving);
+    const fixedPts = ids.map((id) => q.landmarks!.fixed.get(id)!);
+    const dims = fixedPts[0]?.length === 3 ? 3 : 2;
+    const movingPhys = pixelsToPhysical(ids.map((id) => q.landmarks!.moving.get(id)!), q.moving.meta.space);
+    // Where the moving landmarks land in the fixed image: identity (physical) before, T⁻¹ after.
+    const beforePts = physicalToPixels(movingPhys, q.fixed.meta.space, dims);
+    const afterPts = physicalToPixels(mapPointsInverse(q.transform, movingPhys), q.fixed.meta.space, dims);
+    const scale = [2, 1, 0].slice(3 - dims).map((a) => 1 / q.fixed.meta.levels[level]!.scale[a]!);
+    figures.push({ name: "landmarks", caption: "Landmarks: fixed (dots) to the moving landmark before (red) and after (green) registration", png: await encodePng(landmarkArrows(fixed, fixedPts, beforePts, afterPts, scale)) });
+  }
+  const summary: SummarySection[] = [metricSection(q.metric.name, q.metric.before, q.metric.after)];
+  const tre = q.landmarks ? treSection(q.landmarks.report.before, q.landmarks.report.after) : undefined;
+  if (tre) summary.unshift(tre);
+  if (q.jacobian) summary.push(jacobianSection(q.jacobian.stats));
+  summary.push(stagesSection(q.stages));
+  await writeFigures(dir, figures);
+  await writeQcMetrics(join(dir, "metrics.json"), q.metrics);
+  await writeReport(join(dir, "report.html"), {
+    title: `terareg registration: ${q.movingPath} → ${q.fixedPath}`, inputs: { fixed: q.fixedPath, moving: q.movingPath },
+    summary, images: figures, parameters: q.parameters, created: new Date().toISOString(),
+  });
+}
