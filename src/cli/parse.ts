@@ -33,3 +33,13 @@ export function parseEnum<T extends string>(flag: string, raw: string, allowed: 
   if (!(allowed as readonly string[]).includes(raw)) throw new OptionError(flag, raw, `one of ${allowed.join(", ")}`);
   return raw as T;
 }
+
+/** "512MB", "1.5GB", "2GiB" or a byte count → bytes (powers of 1024, as memory is counted). */
+export function parseBytes(flag: string, raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|KIB|MB|MIB|GB|GIB|TB|TIB)?$/i.exec(raw.trim());
+  const unit = (m?.[2] ?? "B").toUpperCase().replace("I", "");
+  const scale: Record<string, number> = { B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40 };
+  const n = m ? Number(m[1]) * scale[unit]! : NaN;
+  if (!Number.isFinite(n) || n < 2 ** 20) throw new OptionError(flag, raw, 'a memory size of at least 1MB, e.g. "512MB" or "1.5GB"');
+  return Math.round(n);
+}

@@ -5,6 +5,8 @@ import { Command } from "commander";
 import { registerInfo } from "./commands/info.js";
 import { registerConvert } from "./commands/convert.js";
 import { registerGenerate } from "./commands/generate.js";
+import { registerRegister } from "./commands/register.js";
+import { registerTransformPoints } from "./commands/transform-points.js";
 
 export interface GlobalOptions {
   logJson: boolean;
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerConvert(program, globals);
   registerGenerate(program, globals);
+  registerRegister(program, globals);
+  registerTransformPoints(program, globals);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

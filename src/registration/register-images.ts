@@ -1,0 +1,214 @@
+// The in-memory registration driver: picks the level to register at, builds the multi-resolution schedule, runs
+// initialisation → affine → dense (greedy or SVF) and reports quality numbers. One call per image pair or per chunk.
+
+import type { Source } from "../core/source.js";
+import { voxelCount, type Space } from "../core/space.js";
+import { BudgetError, OptionError } from "../core/errors.js";
+import type { Kernels } from "../compute/kernels.js";
+import { referenceKernels } from "../compute/reference-kernels.js";
+import { jacobianDeterminant } from "../kernels/jacobian-determinant.js";
+import { jacobianStats, type JacobianStats } from "../kernels/jacobian-stats.js";
+import { localNcc } from "../metrics/local-ncc.js";
+import { mattesMutualInformation } from "../metrics/mattes-mutual-information.js";
+import { meanSquares } from "../metrics/mean-squares.js";
+import type { AffineDof, Mat4 } from "../transforms/affine.js";
+import type { DisplacementGrid, RegistrationTransform } from "../transforms/registration-transform.js";
+import { registerAffine, intensityRange } from "./affine-stage.js";
+import { registerGreedy, warpCoordinates } from "./greedy-stage.js";
+import { registerBSpline } from "./bspline-stage.js";
+import { identity4, mul4 } from "../transforms/affine.js";
+import { indexToPhysicalMat4, physicalToIndexMat4 } from "./frame.js";
+import { normaliseIntensity, readLevelImage, shrinkLevelImage, type LevelImage } from "./level-image.js";
+import { presetParameters, type Preset } from "./presets.js";
+import { initialise } from "./rotation-search.js";
+import { createField, type Image } from "../kernels/types.js";
+
+export type MetricChoice = "auto" | "ncc" | "mi" | "mse";
+export type DenseMode = "greedy" | "svf" | "bspline" | "none";
+
+export interface RegisterOptions {
+  /** @default "accurate" */
+  preset?: Preset;
+  /** "auto": Mattes MI for the affine stage, local NCC for the dense stage. @default "auto" */
+  metric?: MetricChoice;
+  /** @default "affine" */
+  dof?: AffineDof;
+  /** Dense stage: greedy diffeomorphic, stationary velocity (exact inverse), B-spline FFD, or none. @default "greedy" */
+  deformable?: DenseMode;
+  /** Also try a mirrored moving image during initialisation. @default false */
+  flips?: boolean;
+  /** Memory for the registration working set; picks the finest level that fits. @default 2 GiB */
+  budgetBytes?: number;
+  /** @default 1 */
+  seed?: number;
+  kernels?: Kernels;
+  onProgress?: (e: RegistrationEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface RegistrationEvent {
+  stage: "initialise" | "affine" | "deformable";
+  level: number;
+  iteration: number;
+  value: number;
+  elapsedMs: number;
+}
+
+export interface StageReport {
+  name: string;
+  seconds: number;
+  peakRssBytes: number;
+}
+
+export interface RegistrationResult {
+  transform: RegistrationTransform;
+  /** Input pyramid levels registered at. */
+  level: { fixed: number; moving: number };
+  /** The dense metric on the registration level: identity, after affine, after everything. */
+  metric: { name: string; before: number; afterAffine: number; after: number };
+  jacobian?: JacobianStats;
+  /** Jacobian determinant of x ↦ x + u(x) on the registration grid (for the QC map). */
+  jacobianMap?: Image;
+  stages: StageReport[];
+}
+
+/** Bytes per voxel of the dense working set (images, fields, forces, coordinates, metric buffers). */
+const DENSE_BYTES_PER_VOXEL = 160;
+
+/** The finest level of `source` whose working set fits `budgetBytes`. */
+export function chooseLevel(source: Source, budgetBytes: number): number {
+  for (let l = 0; l < source.meta.levels.length; l++) {
+    if (voxelCount(source.meta.levels[l]!.shape) * DENSE_BYTES_PER_VOXEL <= budgetBytes) return l;
+  }
+  const coarsest = source.meta.levels[source.meta.levels.length - 1]!;
+  throw new BudgetError(`registration of ${source.meta.path}`, voxelCount(coarsest.shape) * DENSE_BYTES_PER_VOXEL, budgetBytes);
+}
+
+/** The moving level whose spacing is closest to (not coarser than) `spacing`, on the finest axis. */
+function matchingLevel(source: Source, space: Space, budgetBytes: number): number {
+  const want = Math.min(...space.spacing.filter((_, a) => source.meta.ndim === 3 || a > 0));
+  let best = chooseLevel(source, budgetBytes);
+  for (let l = best; l < source.meta.levels.length; l++) {
+    const sp = source.meta.space.spacing.map((s, a) => s * source.meta.levels[l]!.scale[a]!);
+    if (Math.min(...sp.filter((_, a) => source.meta.ndim === 3 || a > 0)) <= want * 1.0001) best = l;
+  }
+  return best;
+}
+
+/** The multi-resolution pyramid of a level image: shrink by 2 until the smallest in-plane side is under 48. */
+function schedule(li: LevelImage, maxLevels: number): LevelImage[] {
+  const out = [li];
+  while (out.length < maxLevels) {
+    const s = out[0]!.image.shape;
+    const sides = s[0] > 1 ? s : [s[1], s[2]];
+    if (Math.min(...sides) < 96) break;
+    out.unshift(shrinkLevelImage(out[0]!));
+  }
+  return out;
+}
+
+/** Dense metric value of the moving image through `affine` ∘ (id + u) on the fixed grid of `fixed`. */
+async function denseValue(fixed: LevelImage, moving: LevelImage, affine: Mat4, u: ReturnType<typeof createField>, name: string, kernels: Kernels, radius: number): Promise<number> {
+  const b = mul4(physicalToIndexMat4(moving.space), mul4(affine, indexToPhysicalMat4(fixed.space)));
+  const coords = warpCoordinates(b, u);
+  const r = await kernels.resampleAt(moving.image, { data: coords, shape: fixed.image.shape, ndim: u.ndim }, { interpolation: "linear", mask: true });
+  const shape = fixed.image.shape;
+  if (name === "mse") return meanSquares(fixed.image.data, r.image.data, shape, { movingMask: r.mask! }).value;
+  if (name === "mi") return mattesMutualInformation(fixed.image.data, r.image.data, shape, { movingMask: r.mask!, movingRange: intensityRange(moving.image.data) }).value;
+  return localNcc(fixed.image.data, r.image.data, shape, { movingMask: r.mask!, radius }).value;
+}
+
+/**
+ * Registers `moving` to `fixed` in memory at one pyramid level. The result maps fixed physical points to moving
+ * physical points: T(p) = A(p + d(p)).
+ */
+export async function registerImages(fixed: Source, moving: Source, options: RegisterOptions = {}): Promise<RegistrationResult> {
+  const ndim = fixed.meta.ndim === 3 || moving.meta.ndim === 3 ? 3 : 2;
+  if (fixed.meta.ndim !== moving.meta.ndim) {
+    throw new OptionError("images", `${fixed.meta.ndim}D fixed, ${moving.meta.ndim}D moving`, "two 2D images or two 3D volumes");
+  }
+  const kernels = options.kernels ?? referenceKernels;
+  const budget = options.budgetBytes ?? 2 * 2 ** 30;
+  const preset = options.preset ?? "accurate";
+  const metricChoice = options.metric ?? "auto";
+  const affineMetric = metricChoice === "auto" ? "mi" : metricChoice;
+  const denseMetric = metricChoice === "auto" ? "ncc" : metricChoice;
+  const t0 = performance.now();
+  const stages: StageReport[] = [];
+  let mark = performance.now();
+  const endStage = (name: string) => {
+    const now = performance.now();
+    stages.push({ name, seconds: (now - mark) / 1000, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+    mark = now;
+  };
+  const emit = (stage: RegistrationEvent["stage"]) => (e: { level: number; iteration: number; value: number }) =>
+    options.onProgress?.({ stage, ...e, elapsedMs: performance.now() - t0 });
+
+  const fl = chooseLevel(fixed, budget);
+  const f0 = await readLevelImage(fixed, fl, { budgetBytes: budget });
+  const ml = matchingLevel(moving, f0.space, budget);
+  const m0 = await readLevelImage(moving, ml, { budgetBytes: budget });
+  normaliseIntensity(f0.image);
+  normaliseIntensity(m0.image);
+  const fixedLevels = schedule(f0, 4);
+  const movingLevels = [m0];
+  while (movingLevels.length < fixedLevels.length) movingLevels.unshift(shrinkLevelImage(movingLevels[0]!));
+  const params = presetParameters(preset, fixedLevels.length);
+  endStage("read");
+
+  // A translation-only registration must not inherit a rotation from the search.
+  const init = await initialise(fixedLevels[0]!, movingLevels[0]!, ndim, {
+    metric: affineMetric, flips: options.flips ?? false, seed: options.seed ?? 1, ...(options.dof === "translation" ? { angleStepDegrees: 0 } : {}),
+  }, kernels);
+  endStage("initialise");
+  const affine = await registerAffine(fixedLevels, movingLevels, init.params, init.centre, ndim, {
+    dof: options.dof ?? "affine", metric: affineMetric, iterations: params.affineIterations, samples: params.affineSamples,
+    seed: options.seed ?? 1, onIteration: emit("affine"), ...(options.signal ? { signal: options.signal } : {}),
+  }, kernels);
+  endStage("affine");
+
+  const finest = fixedLevels[fixedLevels.length - 1]!, finestMoving = movingLevels[movingLevels.length - 1]!;
+  const zero = createField(finest.image.shape, ndim);
+  const before = await denseValue(finest, finestMoving, identity4(), zero, denseMetric, kernels, params.nccRadius);
+  const afterAffine = await denseValue(finest, finestMoving, affine.matrix, zero, denseMetric, kernels, params.nccRadius);
+  const transform: RegistrationTransform = { ndim, affine: affine.matrix, fixedSpace: fixed.meta.space, movingSpace: moving.meta.space };
+  let after = afterAffine;
+  let jacobian: JacobianStats | undefined;
+  let jacobianMap: Image | undefined;
+  const mode = options.deformable ?? "greedy";
+  if (mode !== "none") {
+    // Dense levels with 0 iterations are dropped from the fine end: the field is then upsampled to the finest grid.
+    const common = {
+      metric: denseMetric, iterations: params.denseIterations, onIteration: emit("deformable"),
+      ...(denseMetric === "ncc" ? { radius: params.nccRadius } : {}), ...(options.signal ? { signal: options.signal } : {}),
+    };
+    const dense = mode === "bspline"
+      ? await registerBSpline(fixedLevels, movingLevels, affine.matrix, ndim, common, kernels)
+      : await registerGreedy(fixedLevels, movingLevels, affine.matrix, ndim, {
+        ...common, sigmaUpdate: params.sigmaUpdate, sigmaField: params.sigmaField, stepVoxels: params.stepVoxels, mode,
+      }, kernels);
+    const u = dense.displacement;
+    after = await denseValue(finest, finestMoving, affine.matrix, u, denseMetric, kernels, params.nccRadius);
+    jacobianMap = jacobianDeterminant(u);
+    jacobian = jacobianStats(jacobianMap);
+    transform.displacement = toPhysical(u, finest.space);
+    endStage("deformable");
+  }
+  return { transform, level: { fixed: fl, moving: ml }, metric: { name: denseMetric, before, afterAffine, after }, ...(jacobian ? { jacobian } : {}), ...(jacobianMap ? { jacobianMap } : {}), stages };
+}
+
+/** Fixed-voxel displacements → physical displacements d = D · (spacing ⊙ u), vector-first [z, y, x] / [y, x]. */
+export function toPhysical(u: ReturnType<typeof createField>, space: Space): DisplacementGrid {
+  const n = voxelCount(u.shape), nd = u.ndim, first = nd === 3 ? 0 : 1;
+  const data = new Float32Array(nd * n);
+  for (let r = first; r < 3; r++) {
+    const o = (r - first) * n;
+    for (let c = first; c < 3; c++) {
+      const k = space.direction[r * 3 + c]! * space.spacing[c]!;
+      if (k === 0) continue;
+      const src = u.data.subarray((c - first) * n, (c - first + 1) * n);
+      for (let i = 0; i < n; i++) data[o + i] = data[o + i]! + k * src[i]!;
+    }
+  }
+  return { ndim: nd, shape: [...u.shape], space, data };
+}
