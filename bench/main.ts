@@ -2,11 +2,15 @@
 // each with the command, machine and commit that produced it. Never part of `npm test`.
 
 import { benchIo } from "./io.js";
+import { benchKernels } from "./kernels.js";
+import { benchWarp } from "./warp.js";
 import { machineInfo } from "./machine.js";
 import { writeSection } from "./markdown.js";
 
 const SUITES: Record<string, () => Promise<string>> = {
   io: () => benchIo({ size: Number(process.env.TERAREG_BENCH_IO_SIZE ?? 20000), repeats: 3 }),
+  kernels: () => benchKernels(),
+  warp: () => benchWarp({ size: Number(process.env.TERAREG_BENCH_WARP_SIZE ?? 8192) }),
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith("-"));
