@@ -5,7 +5,9 @@ import * as api from "../src/index.js";
 test("the public export list is deliberate (update this snapshot when adding to the API)", () => {
   assert.deepEqual(Object.keys(api).sort(), [
     "AbortedError", "BudgetError", "DTYPES", "InputError", "OptionError", "OutputError", "READABLE_FORMATS", "TeraregError",
-    "WRITABLE_FORMATS", "allocatePixels", "arraySource", "bytesPerSample", "indexToPhysical", "isTeraregError", "levelSpace",
-    "openImage", "patternSource", "physicalToIndex", "pyramidLevels", "rejectNaN", "voxelCount", "withPyramid", "writeImage",
+    "WRITABLE_FORMATS", "allocatePixels", "arraySource", "bytesPerSample", "formatLandmarks", "indexToPhysical", "isTeraregError",
+    "levelSpace", "loadTransform", "mapPoints", "mapPointsInverse", "openImage", "parseLandmarks", "patternSource",
+    "physicalToIndex", "pyramidLevels", "readLandmarks", "registerImages", "rejectNaN", "saveTransform", "voxelCount",
+    "warpedSource", "withPyramid", "writeImage",
   ]);
 });

@@ -6,9 +6,9 @@ import type { ProgressFn } from "../core/progress.js";
 export type Compression = "none" | "deflate" | "lzw" | "gzip" | "zstd" | "blosc";
 
 export interface WriteOptions {
-  /** Tile (TIFF) or chunk (Zarr) edge in pixels for y and x. @default 512 */
+  /** Tile (TIFF) or chunk (Zarr) edge in pixels for y and x. @default 512 (2D), 128 (3D Zarr) */
   tileSize?: number;
-  /** Chunk depth in z for volumes (Zarr). @default 64 */
+  /** Chunk depth in z for volumes (Zarr). @default 128 */
   chunkDepth?: number;
   /** Pyramid levels to write; "auto" stops when a level fits in one tile. @default "auto" */
   levels?: number | "auto";
