@@ -1,6 +1,8 @@
 // `npm run bench [-- SUITE...]`: runs the benchmark suites and rewrites their sections of BENCHMARKS.md,
 // each with the command, machine and commit that produced it. Never part of `npm test`.
 
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { benchIo } from "./io.js";
 import { benchKernels } from "./kernels.js";
 import { benchWarp } from "./warp.js";
@@ -15,6 +17,15 @@ const SUITES: Record<string, () => Promise<string>> = {
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = asked.length ? asked : Object.keys(SUITES);
+if (names.length > 1) {
+  // One process per suite: Linux children inherit their parent's peak-RSS mark at fork, so a suite that spawns
+  // children must start from a small parent for their peak RSS to mean anything.
+  for (const name of names) {
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), name], { stdio: "inherit" });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+  process.exit(0);
+}
 for (const name of names) {
   const suite = SUITES[name];
   if (!suite) {

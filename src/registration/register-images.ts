@@ -75,10 +75,15 @@ export interface RegistrationResult {
 /** Bytes per voxel of the dense working set (images, fields, forces, coordinates, metric buffers). */
 const DENSE_BYTES_PER_VOXEL = 160;
 
+/** True when registering at a level of `shape` fits `budgetBytes`. */
+export function fitsBudget(shape: readonly number[], budgetBytes: number): boolean {
+  return voxelCount(shape) * DENSE_BYTES_PER_VOXEL <= budgetBytes;
+}
+
 /** The finest level of `source` whose working set fits `budgetBytes`. */
 export function chooseLevel(source: Source, budgetBytes: number): number {
   for (let l = 0; l < source.meta.levels.length; l++) {
-    if (voxelCount(source.meta.levels[l]!.shape) * DENSE_BYTES_PER_VOXEL <= budgetBytes) return l;
+    if (fitsBudget(source.meta.levels[l]!.shape, budgetBytes)) return l;
   }
   const coarsest = source.meta.levels[source.meta.levels.length - 1]!;
   throw new BudgetError(`registration of ${source.meta.path}`, voxelCount(coarsest.shape) * DENSE_BYTES_PER_VOXEL, budgetBytes);

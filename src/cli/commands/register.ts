@@ -15,7 +15,10 @@ import { OptionError, formatBytes } from "../../core/errors.js";
 import { writeAtomically } from "../../core/atomic.js";
 import { createPool } from "../../compute/cpu/pool.js";
 import { cpuKernels } from "../../compute/cpu/cpu-kernels.js";
-import { registerImages, type DenseMode, type MetricChoice } from "../../registration/register-images.js";
+import { fitsBudget, registerImages, type DenseMode, type MetricChoice } from "../../registration/register-images.js";
+import { withPyramid } from "../../pyramid/with-pyramid.js";
+import type { Source } from "../../core/source.js";
+import type { ProgressFn } from "../../core/progress.js";
 import { PRESETS, type Preset } from "../../registration/presets.js";
 import { saveTransform } from "../../transforms/transform-io.js";
 import { landmarkReport, type LandmarkReport } from "../../qc/landmark-tre.js";
@@ -42,6 +45,12 @@ interface RawRegister {
 const METRICS: readonly MetricChoice[] = ["auto", "ncc", "mi", "mse"];
 const DENSE: readonly DenseMode[] = ["greedy", "svf", "bspline", "none"];
 const DOFS: readonly AffineDof[] = ["translation", "rigid", "similarity", "affine"];
+
+/** `source`, or a view of it with reduced levels built out of core when none of its stored levels fits the budget. */
+async function registrable(source: Source, budgetBytes: number, cacheDir: string, progress: ProgressFn): Promise<Source> {
+  const coarsest = source.meta.levels[source.meta.levels.length - 1]!;
+  return fitsBudget(coarsest.shape, budgetBytes) ? source : withPyramid(source, cacheDir, { progress });
+}
 
 /** Refuses to overwrite a non-empty run directory unless --force. */
 async function checkRunDir(dir: string, force: boolean): Promise<void> {
@@ -82,8 +91,10 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
       }
       await checkRunDir(raw.output, Boolean(raw.force));
       const reporter = createReporter(globals());
-      const fixed = rejectNaN(await openImage(fixedPath));
-      const moving = rejectNaN(await openImage(movingPath));
+      // Inputs too large for the budget at every stored level get their missing levels built into RUN/pyramid/.
+      const pyramidCache = join(raw.output, "pyramid");
+      const fixed = await registrable(rejectNaN(await openImage(fixedPath)), budgetBytes, pyramidCache, reporter.progress);
+      const moving = await registrable(rejectNaN(await openImage(movingPath)), budgetBytes, pyramidCache, reporter.progress);
       const pool = createPool(threads);
       const kernels = cpuKernels(pool);
       const t0 = performance.now();
@@ -108,18 +119,18 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
           parameters: { preset, metric, deformable, dof, flip: Boolean(raw.flip), seed, budgetBytes },
         };
         const warpedName = fixed.meta.ndim === 2 ? "warped.ome.tif" : /nifti|metaimage|nrrd/.test(fixed.meta.format) ? "warped.nii.gz" : "warped.ome.zarr";
-        await writeAtomically(raw.output, async (tmp) => {
-          await saveTransform(join(tmp, "transform"), result.transform);
-          await writeFile(join(tmp, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
-          await writeImage(warpedSource(moving, result.transform, fixed, { kernels }), join(tmp, warpedName), { progress: reporter.progress });
-          await writeRegistrationQc(join(tmp, "qc"), {
-            fixed, moving, fixedPath, movingPath, transform: result.transform, kernels,
-            metric: { name: result.metric.name, before: result.metric.before, after: result.metric.after },
-            ...(result.jacobian && result.jacobianMap ? { jacobian: { stats: result.jacobian, map: result.jacobianMap } } : {}),
-            ...(landmarks && fixedLm && movingLm ? { landmarks: { fixed: fixedLm, moving: movingLm, report: landmarks } } : {}),
-            stages: result.stages.map((st) => ({ name: st.name, seconds: st.seconds, peakBytes: st.peakRssBytes })),
-            parameters: metrics.parameters, metrics,
-          });
+        // Each output appears atomically under its final name (transform/ last), so a crash leaves no half file.
+        await writeAtomically(join(raw.output, "metrics.json"), (tmp) => writeFile(tmp, `${JSON.stringify(metrics, null, 2)}\n`));
+        await writeImage(warpedSource(moving, result.transform, fixed, { kernels }), join(raw.output, warpedName), { progress: reporter.progress });
+        await writeAtomically(join(raw.output, "qc"), (tmp) => writeRegistrationQc(tmp, {
+          fixed, moving, fixedPath, movingPath, transform: result.transform, kernels,
+          metric: { name: result.metric.name, before: result.metric.before, after: result.metric.after },
+          ...(result.jacobian && result.jacobianMap ? { jacobian: { stats: result.jacobian, map: result.jacobianMap } } : {}),
+          ...(landmarks && fixedLm && movingLm ? { landmarks: { fixed: fixedLm, moving: movingLm, report: landmarks } } : {}),
+          stages: result.stages.map((st) => ({ name: st.name, seconds: st.seconds, peakBytes: st.peakRssBytes })),
+          parameters: metrics.parameters, metrics,
+        }));
+        await writeAtomically(join(raw.output, "transform"), (tmp) => saveTransform(tmp, result.transform));
         });
         const fields: Record<string, string> = {
           output: raw.output,
