@@ -131,7 +131,6 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
           parameters: metrics.parameters, metrics,
         }));
         await writeAtomically(join(raw.output, "transform"), (tmp) => saveTransform(tmp, result.transform));
-        });
         const fields: Record<string, string> = {
           output: raw.output,
           [`${result.metric.name} (cost)`]: `${result.metric.before.toFixed(4)} → ${result.metric.afterAffine.toFixed(4)} (affine) → ${result.metric.after.toFixed(4)}`,
