@@ -1,5 +1,6 @@
 // The named parameter sets of `terareg register`: per-stage iterations (coarsest level first) and regularisation.
-// "fast" stops the dense stage one level short of the registration level, as ANTs' quick mode does.
+// "fast" stops the dense stage one level short of the registration level, as ANTs' quick mode does (the affine
+// stage, which works on samples, still runs there).
 
 export type Preset = "fast" | "accurate";
 export const PRESETS: readonly Preset[] = ["fast", "accurate"];
@@ -19,7 +20,7 @@ export interface PresetParameters {
 }
 
 const TABLE: Record<Preset, PresetParameters> = {
-  fast: { affineIterations: [200, 150, 100, 0], denseIterations: [100, 80, 40, 0], affineSamples: 10000, nccRadius: 2, sigmaUpdate: 1.732, sigmaField: 0.707, stepVoxels: 0.5 },
+  fast: { affineIterations: [200, 150, 100, 50], denseIterations: [100, 80, 40, 0], affineSamples: 10000, nccRadius: 2, sigmaUpdate: 1.732, sigmaField: 0.707, stepVoxels: 0.5 },
   accurate: { affineIterations: [200, 200, 200, 100], denseIterations: [100, 100, 100, 50], affineSamples: 20000, nccRadius: 3, sigmaUpdate: 1.732, sigmaField: 0.707, stepVoxels: 0.5 },
 };
 

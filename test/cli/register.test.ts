@@ -1,0 +1,54 @@
+// End to end: `terareg register` writes a complete run, and `transform-points` maps landmarks both ways through it.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import { parseLandmarks } from "../../src/io/landmarks.js";
+import { openImage } from "../../src/io/open.js";
+import { terareg } from "../helpers/cli.js";
+import { SHARED_DATA, tempDir } from "../helpers/tmp.js";
+
+const CASE = join(SHARED_DATA, "itk_brainweb_pd_translation");
+
+test("register → run directory; transform-points fixed → moving and back", { skip: !existsSync(CASE) && "no shared data" }, async (t) => {
+  const dir = await tempDir(t);
+  const run = join(dir, "run");
+  // Landmarks with the known truth: fixed (x, y) ↔ moving (x + 13, y + 17).
+  const pts = [[60, 80], [110, 130], [150, 200], [90, 170]];
+  await writeFile(join(dir, "f.csv"), `,X,Y\n${pts.map((p, i) => `${i + 1},${p[0]},${p[1]}`).join("\n")}\n`);
+  await writeFile(join(dir, "m.csv"), `,X,Y\n${pts.map((p, i) => `${i + 1},${p[0]! + 13},${p[1]! + 17}`).join("\n")}\n`);
+  const r = terareg("register", join(CASE, "fixed.png"), join(CASE, "moving.png"), "-o", run, "--preset", "fast", "--metric", "ncc",
+    "--fixed-landmarks", join(dir, "f.csv"), "--moving-landmarks", join(dir, "m.csv"), "--threads", "2");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /TRE \(median\)\s+21\.\d+ → 0\.\d+ px/);
+  for (const f of ["transform/transform.json", "transform/displacement.ome.zarr", "warped.ome.tif", "metrics.json", "qc/report.html", "qc/overlay.png"]) {
+    assert.ok(existsSync(join(run, f)), f);
+  }
+  const metrics = JSON.parse(await readFile(join(run, "metrics.json"), "utf8")) as { landmarks: { after: { median: number }; improvedFraction: number } };
+  assert.ok(metrics.landmarks.after.median < 0.5, `median TRE ${metrics.landmarks.after.median}`);
+  assert.equal(metrics.landmarks.improvedFraction, 1);
+  const warped = await openImage(join(run, "warped.ome.tif"));
+  assert.deepEqual(warped.meta.levels[0]!.shape, [1, 257, 221]);
+  await warped.close();
+
+  const fwd = terareg("transform-points", "--transform", join(run, "transform"), "--in", join(dir, "f.csv"), "--out", join(dir, "fm.csv"));
+  assert.equal(fwd.code, 0, fwd.stderr);
+  assert.match(fwd.stdout, /pixels of the moving image/);
+  const mapped = parseLandmarks(await readFile(join(dir, "fm.csv"), "utf8"));
+  pts.forEach((p, i) => {
+    const q = mapped.get(String(i + 1))!;
+    assert.ok(Math.hypot(q[0]! - p[0]! - 13, q[1]! - p[1]! - 17) < 0.5, `point ${i + 1}: ${q}`);
+  });
+  const back = terareg("transform-points", "--transform", join(run, "transform"), "--in", join(dir, "fm.csv"), "--out", join(dir, "fmf.csv"), "--inverse");
+  assert.equal(back.code, 0, back.stderr);
+  const round = parseLandmarks(await readFile(join(dir, "fmf.csv"), "utf8"));
+  pts.forEach((p, i) => {
+    const q = round.get(String(i + 1))!;
+    assert.ok(Math.hypot(q[0]! - p[0]!, q[1]! - p[1]!) < 0.01, `round trip ${i + 1}: ${q}`);
+  });
+  // A second run into the same non-empty directory is refused without --force.
+  const again = terareg("register", join(CASE, "fixed.png"), join(CASE, "moving.png"), "-o", run);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /-o: got ".*run"; expected a new or empty run directory \(or pass --force to replace it\)/);
+});
