@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { benchIo } from "./io.js";
 import { benchKernels } from "./kernels.js";
 import { benchWarp } from "./warp.js";
+import { benchRegistration } from "./registration.js";
 import { machineInfo } from "./machine.js";
 import { writeSection } from "./markdown.js";
 
@@ -13,6 +14,7 @@ const SUITES: Record<string, () => Promise<string>> = {
   io: () => benchIo({ size: Number(process.env.TERAREG_BENCH_IO_SIZE ?? 20000), repeats: 3 }),
   kernels: () => benchKernels(),
   warp: () => benchWarp({ size: Number(process.env.TERAREG_BENCH_WARP_SIZE ?? 8192) }),
+  registration: () => benchRegistration({ presets: ["fast", "accurate"] }),
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith("-"));
