@@ -17,7 +17,7 @@ export function machineInfo(): MachineInfo {
   let commit = "uncommitted";
   try {
     commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ".", ":!BENCHMARKS.md"], { encoding: "utf8" }).trim();
     if (dirty) commit += "+changes";
   } catch {
     // not a git checkout
