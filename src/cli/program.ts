@@ -7,6 +7,8 @@ import { registerConvert } from "./commands/convert.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerRegister } from "./commands/register.js";
 import { registerTransformPoints } from "./commands/transform-points.js";
+import { registerExport } from "./commands/export.js";
+import { registerDemo } from "./commands/demo.js";
 
 export interface GlobalOptions {
   logJson: boolean;
@@ -34,6 +36,8 @@ export function buildProgram(): Command {
   registerGenerate(program, globals);
   registerRegister(program, globals);
   registerTransformPoints(program, globals);
+  registerExport(program, globals);
+  registerDemo(program, globals);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

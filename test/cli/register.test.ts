@@ -52,3 +52,13 @@ test("register → run directory; transform-points fixed → moving and back", {
   assert.equal(again.code, 2);
   assert.match(again.stderr, /-o: got ".*run"; expected a new or empty run directory \(or pass --force to replace it\)/);
 });
+
+test("demo: registers the shipped sample pair and prints TRE before → after", async (t) => {
+  const dir = await tempDir(t);
+  const r = terareg("demo", "-o", join(dir, "run"), "--preset", "fast");
+  assert.equal(r.code, 0, r.stderr);
+  const m = /TRE \(median\)\s+([\d.]+) → ([\d.]+) px/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.ok(Number(m![1]) > 25 && Number(m![2]) < 3.5, r.stdout);
+  assert.ok(existsSync(join(dir, "run", "qc", "report.html")));
+});

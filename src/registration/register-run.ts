@@ -1,0 +1,102 @@
+// One registration run on disk: open both images (building a pyramid cache when no stored level fits the budget),
+// register, measure landmarks, then write RUN/metrics.json, the warped image, RUN/qc/ and RUN/transform/ (last).
+
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { writeAtomically } from "../core/atomic.js";
+import type { ProgressFn } from "../core/progress.js";
+import type { Source } from "../core/source.js";
+import { cpuKernels } from "../compute/cpu/cpu-kernels.js";
+import { createPool } from "../compute/cpu/pool.js";
+import { readLandmarks } from "../io/landmarks.js";
+import { openImage } from "../io/open.js";
+import { rejectNaN } from "../io/reject-nan.js";
+import { writeImage } from "../io/write.js";
+import { withPyramid } from "../pyramid/with-pyramid.js";
+import { landmarkReport, type LandmarkReport } from "../qc/landmark-tre.js";
+import { writeRegistrationQc } from "../qc/registration-qc.js";
+import { saveTransform } from "../transforms/transform-io.js";
+import { warpedSource } from "../warp/warped-source.js";
+import { fitsBudget, registerImages, type RegisterOptions, type RegistrationResult } from "./register-images.js";
+
+export interface RunOptions extends Omit<RegisterOptions, "kernels"> {
+  /** Worker threads; results are identical for any count. @default 1 */
+  threads?: number;
+  /** ANHIR landmark CSVs (pixels) of both images, for TRE before and after. */
+  landmarks?: { fixed: string; moving: string };
+  /** Progress of the out-of-core steps (pyramid cache, warp). */
+  progress?: ProgressFn;
+  /** Extra entries for metrics.json "parameters" (e.g. how the CLI was called). */
+  parameters?: Record<string, unknown>;
+}
+
+export interface RunResult {
+  result: RegistrationResult;
+  landmarks?: LandmarkReport;
+  seconds: number;
+  peakRssBytes: number;
+  /** Paths written, relative to the run directory. */
+  outputs: string[];
+}
+
+/** `source`, or a view of it with reduced levels built out of core when none of its stored levels fits the budget. */
+async function registrable(source: Source, budgetBytes: number, cacheDir: string, progress?: ProgressFn): Promise<Source> {
+  const coarsest = source.meta.levels[source.meta.levels.length - 1]!;
+  return fitsBudget(coarsest.shape, budgetBytes) ? source : withPyramid(source, cacheDir, progress ? { progress } : {});
+}
+
+/**
+ * Registers `movingPath` onto `fixedPath` and writes the run into `runDir`. Every output appears atomically under its
+ * final name, and transform/ last, so a run directory with a transform/ is complete.
+ */
+export async function registerRun(fixedPath: string, movingPath: string, runDir: string, options: RunOptions = {}): Promise<RunResult> {
+  const budgetBytes = options.budgetBytes ?? 2 * 2 ** 30;
+  const pyramidCache = join(runDir, "pyramid");
+  const fixed = await registrable(rejectNaN(await openImage(fixedPath)), budgetBytes, pyramidCache, options.progress);
+  const moving = await registrable(rejectNaN(await openImage(movingPath)), budgetBytes, pyramidCache, options.progress);
+  const threads = options.threads ?? 1;
+  const pool = createPool(threads);
+  const kernels = cpuKernels(pool);
+  const t0 = performance.now();
+  try {
+    const result = await registerImages(fixed, moving, { ...options, budgetBytes, kernels });
+    let landmarks: LandmarkReport | undefined;
+    let lm: { fixed: Awaited<ReturnType<typeof readLandmarks>>; moving: Awaited<ReturnType<typeof readLandmarks>> } | undefined;
+    if (options.landmarks) {
+      const l0 = fixed.meta.levels[0]!.shape;
+      const diagonal = Math.hypot(l0[1], l0[2], fixed.meta.ndim === 3 ? l0[0] : 0);
+      lm = { fixed: await readLandmarks(options.landmarks.fixed), moving: await readLandmarks(options.landmarks.moving) };
+      landmarks = landmarkReport(lm.fixed, lm.moving, result.transform, fixed.meta.space, moving.meta.space, diagonal);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
+    const parameters = {
+      preset: options.preset ?? "accurate", metric: options.metric ?? "auto", deformable: options.deformable ?? "greedy",
+      dof: options.dof ?? "affine", flip: options.flips ?? false, seed: options.seed ?? 1, budgetBytes, ...options.parameters,
+    };
+    const metrics = {
+      fixed: fixedPath, moving: movingPath, metric: result.metric, level: result.level, jacobian: result.jacobian, landmarks,
+      stages: result.stages, seconds, peakRssBytes, threads, parameters,
+    };
+    const warpedName = fixed.meta.ndim === 2 ? "warped.ome.tif" : /nifti|metaimage|nrrd/.test(fixed.meta.format) ? "warped.nii.gz" : "warped.ome.zarr";
+    await writeAtomically(join(runDir, "metrics.json"), (tmp) => writeFile(tmp, `${JSON.stringify(metrics, null, 2)}\n`));
+    await writeImage(warpedSource(moving, result.transform, fixed, { kernels }), join(runDir, warpedName), options.progress ? { progress: options.progress } : {});
+    await writeAtomically(join(runDir, "qc"), (tmp) => writeRegistrationQc(tmp, {
+      fixed, moving, fixedPath, movingPath, transform: result.transform, kernels,
+      metric: { name: result.metric.name, before: result.metric.before, after: result.metric.after },
+      ...(result.jacobian && result.jacobianMap ? { jacobian: { stats: result.jacobian, map: result.jacobianMap } } : {}),
+      ...(landmarks && lm ? { landmarks: { ...lm, report: landmarks } } : {}),
+      stages: result.stages.map((st) => ({ name: st.name, seconds: st.seconds, peakBytes: st.peakRssBytes })),
+      parameters, metrics,
+    }));
+    await writeAtomically(join(runDir, "transform"), (tmp) => saveTransform(tmp, result.transform));
+    return {
+      result, ...(landmarks ? { landmarks } : {}), seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      outputs: ["metrics.json", warpedName, "qc/report.html", "transform/transform.json"],
+    };
+  } finally {
+    await pool.close();
+    await fixed.close();
+    await moving.close();
+  }
+}
