@@ -8,7 +8,9 @@ import { registerGenerate } from "./commands/generate.js";
 import { registerRegister } from "./commands/register.js";
 import { registerTransformPoints } from "./commands/transform-points.js";
 import { registerExport } from "./commands/export.js";
+import { registerImport } from "./commands/import.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerWarp } from "./commands/warp.js";
 
 export interface GlobalOptions {
   logJson: boolean;
@@ -37,6 +39,8 @@ export function buildProgram(): Command {
   registerRegister(program, globals);
   registerTransformPoints(program, globals);
   registerExport(program, globals);
+  registerImport(program, globals);
+  registerWarp(program, globals);
   registerDemo(program, globals);
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -30,6 +30,13 @@ test("register → run directory; transform-points fixed → moving and back", {
   assert.equal(metrics.landmarks.improvedFraction, 1);
   const warped = await openImage(join(run, "warped.ome.tif"));
   assert.deepEqual(warped.meta.levels[0]!.shape, [1, 257, 221]);
+  // `terareg warp` with the run's transform reproduces the run's warped image byte for byte.
+  const w = terareg("warp", join(CASE, "moving.png"), "--transform", join(run, "transform"), "--reference", join(CASE, "fixed.png"), "-o", join(dir, "w.ome.tif"), "--threads", "1");
+  assert.equal(w.code, 0, w.stderr);
+  const again = await openImage(join(dir, "w.ome.tif"));
+  const whole = { start: [0, 0, 0] as [number, number, number], size: [1, 257, 221] as [number, number, number] };
+  assert.deepEqual(await again.read(whole, 0), await warped.read(whole, 0));
+  await again.close();
   await warped.close();
 
   const fwd = terareg("transform-points", "--transform", join(run, "transform"), "--in", join(dir, "f.csv"), "--out", join(dir, "fm.csv"));
@@ -48,9 +55,9 @@ test("register → run directory; transform-points fixed → moving and back", {
     assert.ok(Math.hypot(q[0]! - p[0]!, q[1]! - p[1]!) < 0.01, `round trip ${i + 1}: ${q}`);
   });
   // A second run into the same non-empty directory is refused without --force.
-  const again = terareg("register", join(CASE, "fixed.png"), join(CASE, "moving.png"), "-o", run);
-  assert.equal(again.code, 2);
-  assert.match(again.stderr, /-o: got ".*run"; expected a new or empty run directory \(or pass --force to replace it\)/);
+  const refused = terareg("register", join(CASE, "fixed.png"), join(CASE, "moving.png"), "-o", run);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /-o: got ".*run"; expected a new or empty run directory \(or pass --force to replace it\)/);
 });
 
 test("demo: registers the shipped sample pair and prints TRE before → after", async (t) => {

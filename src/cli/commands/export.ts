@@ -10,6 +10,7 @@ import { openImage } from "../../io/open.js";
 import { loadTransform } from "../../transforms/transform-io.js";
 import { exportItk } from "../../transforms/export-itk.js";
 import { exportElastix } from "../../transforms/export-elastix.js";
+import { exportNgff } from "../../transforms/export-ngff.js";
 import { parseEnum } from "../parse.js";
 import { createReporter } from "../reporter.js";
 import type { GlobalOptions } from "../program.js";
@@ -24,20 +25,22 @@ async function transformDir(run: string): Promise<string> {
 export function registerExport(program: Command, globals: () => GlobalOptions): void {
   program
     .command("export")
-    .description("export a run's transform (fixed → moving) for ITK/ANTs/SimpleITK or elastix/transformix")
+    .description("export a run's transform (fixed → moving) for ITK/ANTs/SimpleITK, elastix/transformix or OME-NGFF (RFC-5)")
     .argument("<run>", "a run directory (or its transform/ directory)")
-    .requiredOption("--format <f>", "itk (affine.tfm + displacement.nii.gz) or elastix (TransformParameters.*.txt)")
-    .option("-o, --out <dir>", "output directory (default RUN/transform/itk or RUN/transform/elastix)")
+    .requiredOption("--format <f>", "itk (affine.tfm + displacement.nii.gz), elastix (TransformParameters.*.txt) or ngff (OME-NGFF 0.6 RFC-5 Zarr v3 group)")
+    .option("-o, --out <dir>", "output directory (default RUN/transform/itk, RUN/transform/elastix or RUN/transform/ngff.zarr)")
     .option("--fixed <image>", "the fixed image, whose grid elastix records (needed for --format elastix)")
     .action(async (run: string, raw: { format: string; out?: string; fixed?: string }) => {
-      const format = parseEnum("--format", raw.format, ["itk", "elastix"] as const);
+      const format = parseEnum("--format", raw.format, ["itk", "elastix", "ngff"] as const);
       const dir = await transformDir(run);
       const t = await loadTransform(dir);
-      const out = resolve(raw.out ?? join(dir, format));
+      const out = resolve(raw.out ?? join(dir, format === "ngff" ? "ngff.zarr" : format));
       let files: string[];
       let entry = "";
       if (format === "itk") {
         files = await writeAtomically(out, (tmp) => exportItk(t, tmp));
+      } else if (format === "ngff") {
+        files = await writeAtomically(out, (tmp) => exportNgff(t, tmp));
       } else {
         if (!raw.fixed) throw new OptionError("--fixed", "(missing)", "the fixed image: elastix parameter files record its Size, Spacing, Origin and Direction");
         const src = await openImage(raw.fixed);
