@@ -11,6 +11,7 @@ import { registerExport } from "./commands/export.js";
 import { registerImport } from "./commands/import.js";
 import { registerDemo } from "./commands/demo.js";
 import { registerWarp } from "./commands/warp.js";
+import { registerSynth } from "./commands/synth.js";
 
 export interface GlobalOptions {
   logJson: boolean;
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerImport(program, globals);
   registerWarp(program, globals);
   registerDemo(program, globals);
+  registerSynth(program, globals);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

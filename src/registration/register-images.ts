@@ -176,7 +176,9 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
   const zero = createField(finest.image.shape, ndim);
   const before = await denseValue(finest, finestMoving, identity4(), zero, denseMetric, kernels, params.nccRadius);
   const afterAffine = await denseValue(finest, finestMoving, affine.matrix, zero, denseMetric, kernels, params.nccRadius);
-  const transform: RegistrationTransform = { ndim, affine: affine.matrix, fixedSpace: fixed.meta.space, movingSpace: moving.meta.space };
+  const transform: RegistrationTransform = {
+    ndim, affine: affine.matrix, fixedSpace: fixed.meta.space, movingSpace: moving.meta.space, fixedShape: [...fixed.meta.levels[0]!.shape],
+  };
   let after = afterAffine;
   let jacobian: JacobianStats | undefined;
   let jacobianMap: Image | undefined;

@@ -21,6 +21,8 @@ export interface RegistrationTransform {
   /** Level-0 frames of the images it was computed for, so pixel landmarks can be converted without the images. */
   fixedSpace?: Space;
   movingSpace?: Space;
+  /** Level-0 shape [z, y, x] of the fixed image (the grid exports such as elastix's record). */
+  fixedShape?: Vec3;
 }
 
 /** d(p) by (bi/tri)linear interpolation, clamped to the grid (constant extrapolation beyond it). Adds into `out`. */

@@ -23,6 +23,7 @@ interface TransformJson {
   /** Applied in order to a fixed physical point [z, y, x]. */
   fixedSpace?: Space;
   movingSpace?: Space;
+  fixedShape?: Vec3;
   sequence: ({ type: "displacements"; path: string; interpolation: "linear"; units: "physical" } | { type: "affine"; affine: number[][] })[];
 }
 
@@ -44,6 +45,7 @@ export async function saveTransform(dir: string, t: RegistrationTransform): Prom
     convention: "maps fixed physical points [z, y, x] to moving physical points (pull-back); the sequence is applied in order",
     ...(t.fixedSpace ? { fixedSpace: t.fixedSpace } : {}),
     ...(t.movingSpace ? { movingSpace: t.movingSpace } : {}),
+    ...(t.fixedShape ? { fixedShape: t.fixedShape } : {}),
     sequence,
   };
   await writeAtomically(join(dir, "transform.json"), (tmp) => writeFile(tmp, `${JSON.stringify(json, null, 2)}\n`));
@@ -72,6 +74,7 @@ export async function loadTransform(dir: string): Promise<RegistrationTransform>
     ndim: json.ndim, affine: Float64Array.from(affine.affine.flat()),
     ...(json.fixedSpace ? { fixedSpace: json.fixedSpace } : {}),
     ...(json.movingSpace ? { movingSpace: json.movingSpace } : {}),
+    ...(json.fixedShape ? { fixedShape: json.fixedShape } : {}),
   };
   const disp = json.sequence.find((s) => s.type === "displacements");
   if (disp && disp.type === "displacements") {

@@ -54,6 +54,10 @@ test("register → run directory; transform-points fixed → moving and back", {
     const q = round.get(String(i + 1))!;
     assert.ok(Math.hypot(q[0]! - p[0]!, q[1]! - p[1]!) < 0.01, `round trip ${i + 1}: ${q}`);
   });
+  // A run's transform records the fixed grid, so elastix parameters need no --fixed.
+  const ex = terareg("export", run, "--format", "elastix");
+  assert.equal(ex.code, 0, ex.stderr);
+  assert.ok(existsSync(join(run, "transform", "elastix", "TransformParameters.1.txt")));
   // A second run into the same non-empty directory is refused without --force.
   const refused = terareg("register", join(CASE, "fixed.png"), join(CASE, "moving.png"), "-o", run);
   assert.equal(refused.code, 2);

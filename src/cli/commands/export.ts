@@ -29,7 +29,7 @@ export function registerExport(program: Command, globals: () => GlobalOptions): 
     .argument("<run>", "a run directory (or its transform/ directory)")
     .requiredOption("--format <f>", "itk (affine.tfm + displacement.nii.gz), elastix (TransformParameters.*.txt) or ngff (OME-NGFF 0.6 RFC-5 Zarr v3 group)")
     .option("-o, --out <dir>", "output directory (default RUN/transform/itk, RUN/transform/elastix or RUN/transform/ngff.zarr)")
-    .option("--fixed <image>", "the fixed image, whose grid elastix records (needed for --format elastix)")
+    .option("--fixed <image>", "the fixed image, whose grid elastix records (for --format elastix when the transform does not record it)")
     .action(async (run: string, raw: { format: string; out?: string; fixed?: string }) => {
       const format = parseEnum("--format", raw.format, ["itk", "elastix", "ngff"] as const);
       const dir = await transformDir(run);
@@ -42,10 +42,14 @@ export function registerExport(program: Command, globals: () => GlobalOptions): 
       } else if (format === "ngff") {
         files = await writeAtomically(out, (tmp) => exportNgff(t, tmp));
       } else {
-        if (!raw.fixed) throw new OptionError("--fixed", "(missing)", "the fixed image: elastix parameter files record its Size, Spacing, Origin and Direction");
-        const src = await openImage(raw.fixed);
-        const fixed = { shape: src.meta.levels[0]!.shape, space: src.meta.space };
-        await src.close();
+        // elastix parameter files record the fixed grid: from the run's transform, or from --fixed.
+        let fixed = t.fixedShape && t.fixedSpace && !raw.fixed ? { shape: t.fixedShape, space: t.fixedSpace } : undefined;
+        if (!fixed) {
+          if (!raw.fixed) throw new OptionError("--fixed", "(missing)", "the fixed image: this transform does not record the fixed grid that elastix parameter files need");
+          const src = await openImage(raw.fixed);
+          fixed = { shape: src.meta.levels[0]!.shape, space: src.meta.space };
+          await src.close();
+        }
         const r = await writeAtomically(out, (tmp) => exportElastix(t, tmp, fixed, { finalDir: out }));
         files = r.files;
         entry = r.entry;
