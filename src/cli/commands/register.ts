@@ -64,7 +64,7 @@ async function checkRunDir(dir: string, force: boolean): Promise<void> {
 export function registerRegister(program: Command, globals: () => GlobalOptions): void {
   program
     .command("register")
-    .description("register MOVING onto FIXED (fits-in-memory images; the transform maps fixed → moving physical points)")
+    .description("register MOVING onto FIXED at the finest pyramid level the memory budget allows (the transform maps fixed → moving physical points)")
     .argument("<fixed>", "reference image")
     .argument("<moving>", "image to align")
     .requiredOption("-o, --output <run>", "run directory to create: transform/, warped image, metrics.json, qc/report.html")
