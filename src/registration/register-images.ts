@@ -37,6 +37,8 @@ export interface RegisterOptions {
   deformable?: DenseMode;
   /** Also try a mirrored moving image during initialisation. @default false */
   flips?: boolean;
+  /** Channel of each image to register on (e.g. DAPI of a multiplex cycle). @default luminance for RGB, else the channel mean */
+  channels?: { fixed?: number; moving?: number };
   /** Memory for the registration working set; picks the finest level that fits. @default 2 GiB */
   budgetBytes?: number;
   /** @default 1 */
@@ -64,6 +66,8 @@ export interface RegistrationResult {
   transform: RegistrationTransform;
   /** Input pyramid levels registered at. */
   level: { fixed: number; moving: number };
+  /** True when the deformable stage made the metric worse than the affine alone and its field was dropped. */
+  denseRejected: boolean;
   /** The dense metric on the registration level: identity, after affine, after everything. */
   metric: { name: string; before: number; afterAffine: number; after: number };
   jacobian?: JacobianStats;
@@ -150,9 +154,14 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
     options.onProgress?.({ stage, ...e, elapsedMs: performance.now() - t0 });
 
   const fl = chooseLevel(fixed, budget);
-  const f0 = await readLevelImage(fixed, fl, { budgetBytes: budget });
+  for (const [which, src, c] of [["fixed", fixed, options.channels?.fixed], ["moving", moving, options.channels?.moving]] as const) {
+    if (c !== undefined && !(Number.isInteger(c) && c >= 0 && c < src.meta.channels.length)) {
+      throw new OptionError(`${which} channel`, c, `a channel index 0..${src.meta.channels.length - 1} of ${src.meta.path} (${src.meta.channels.join(", ")})`);
+    }
+  }
+  const f0 = await readLevelImage(fixed, fl, { budgetBytes: budget, ...(options.channels?.fixed !== undefined ? { channel: options.channels.fixed } : {}) });
   const ml = matchingLevel(moving, f0.space, budget);
-  const m0 = await readLevelImage(moving, ml, { budgetBytes: budget });
+  const m0 = await readLevelImage(moving, ml, { budgetBytes: budget, ...(options.channels?.moving !== undefined ? { channel: options.channels.moving } : {}) });
   normaliseIntensity(f0.image);
   normaliseIntensity(m0.image);
   const fixedLevels = schedule(f0, 4);
@@ -182,6 +191,7 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
   let after = afterAffine;
   let jacobian: JacobianStats | undefined;
   let jacobianMap: Image | undefined;
+  let denseRejected = false;
   const mode = options.deformable ?? "greedy";
   if (mode !== "none") {
     // Dense levels with 0 iterations are dropped from the fine end: the field is then upsampled to the finest grid.
@@ -195,13 +205,23 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
         ...common, sigmaUpdate: params.sigmaUpdate, sigmaField: params.sigmaField, stepVoxels: params.stepVoxels, mode,
       }, kernels);
     const u = dense.displacement;
-    after = await denseValue(finest, finestMoving, affine.matrix, u, denseMetric, kernels, params.nccRadius);
-    jacobianMap = jacobianDeterminant(u);
-    jacobian = jacobianStats(jacobianMap);
-    transform.displacement = toPhysical(u, finest.space);
+    const denseAfter = await denseValue(finest, finestMoving, affine.matrix, u, denseMetric, kernels, params.nccRadius);
+    // A deformable result that scores worse than the affine one on the registration level is dropped (and said so),
+    // as bigstream's final metric check does: the affine alone is the better answer there.
+    if (denseAfter <= afterAffine) {
+      after = denseAfter;
+      jacobianMap = jacobianDeterminant(u);
+      jacobian = jacobianStats(jacobianMap);
+      transform.displacement = toPhysical(u, finest.space);
+    } else {
+      denseRejected = true;
+    }
     endStage("deformable");
   }
-  return { transform, level: { fixed: fl, moving: ml }, metric: { name: denseMetric, before, afterAffine, after }, ...(jacobian ? { jacobian } : {}), ...(jacobianMap ? { jacobianMap } : {}), stages };
+  return {
+    transform, level: { fixed: fl, moving: ml }, metric: { name: denseMetric, before, afterAffine, after }, denseRejected,
+    ...(jacobian ? { jacobian } : {}), ...(jacobianMap ? { jacobianMap } : {}), stages,
+  };
 }
 
 /** Fixed-voxel displacements → physical displacements d = D · (spacing ⊙ u), vector-first [z, y, x] / [y, x]. */

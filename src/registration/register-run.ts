@@ -75,7 +75,8 @@ export async function registerRun(fixedPath: string, movingPath: string, runDir:
       dof: options.dof ?? "affine", flip: options.flips ?? false, seed: options.seed ?? 1, budgetBytes, ...options.parameters,
     };
     const metrics = {
-      fixed: fixedPath, moving: movingPath, metric: result.metric, level: result.level, jacobian: result.jacobian, landmarks,
+      fixed: fixedPath, moving: movingPath, metric: result.metric, denseRejected: result.denseRejected, level: result.level,
+      jacobian: result.jacobian, landmarks,
       stages: result.stages, seconds, peakRssBytes, threads, parameters,
     };
     const warpedName = fixed.meta.ndim === 2 ? "warped.ome.tif" : /nifti|metaimage|nrrd/.test(fixed.meta.format) ? "warped.nii.gz" : "warped.ome.zarr";

@@ -59,7 +59,8 @@ test("rigid and affine: a known rotation + zoom + shift of a real slice is recov
   }
 });
 
-test("greedy and SVF recover a large smooth deformation without folding", { skip: !have && "no shared data" }, async () => {
+/** The BrainWeb slice and a copy deformed by a smooth swirl of up to ~6 px: moving(p) = fixed(p + u(p)). */
+async function swirlPair() {
   const { plane, shape } = await brain();
   // u(x): a smooth swirl of up to ~6 px, pulled back: moving(x + u(x)) = fixed(x) ⇒ moving = fixed ∘ (id + u)⁻¹ ≈ fixed(x − u(x)).
   const [, H, W] = shape;
@@ -72,6 +73,11 @@ test("greedy and SVF recover a large smooth deformation without folding", { skip
     u.data[n + y * W + x] = ux(y, x);
   }
   const moving = resampleField({ data: plane, shape }, u, { interpolation: "cubic", boundary: "clamp" }).image.data;
+  return { plane, shape, moving, uy, ux };
+}
+
+test("greedy and SVF recover a large smooth deformation without folding", { skip: !have && "no shared data" }, async () => {
+  const { plane, shape, moving, uy, ux } = await swirlPair();
   for (const deformable of ["greedy", "svf"] as const) {
     const r = await registerImages(
       arraySource({ shape, dtype: "float32", planes: [plane] }), arraySource({ shape, dtype: "float32", planes: [moving] }),
@@ -94,12 +100,14 @@ test("greedy and SVF recover a large smooth deformation without folding", { skip
 });
 
 test("1 and 2 threads give byte-identical transforms", { skip: !have && "no shared data" }, async () => {
-  const f = await openImage(join(BRAINWEB, "fixed.png")), m = await openImage(join(BRAINWEB, "moving.png"));
+  const { plane, shape, moving } = await swirlPair();
+  const f = arraySource({ shape, dtype: "float32", planes: [plane] }), m = arraySource({ shape, dtype: "float32", planes: [moving] });
   const out: Float32Array[] = [];
   for (const threads of [1, 2]) {
     const pool = createPool(threads);
     try {
       const r = await registerImages(f, m, { preset: "fast", kernels: cpuKernels(pool) });
+      assert.ok(r.transform.displacement, "the deformable stage is kept on this pair");
       out.push(Float32Array.from([...r.transform.affine, ...r.transform.displacement!.data]));
     } finally {
       await pool.close();

@@ -26,6 +26,8 @@ interface RawRegister {
   seed: string;
   fixedLandmarks?: string;
   movingLandmarks?: string;
+  fixedChannel?: string;
+  movingChannel?: string;
   force?: boolean;
 }
 
@@ -40,6 +42,7 @@ export function printRunSummary(reporter: Reporter, title: string, runDir: strin
     output: runDir,
     [`${result.metric.name} (cost)`]: `${result.metric.before.toFixed(4)} → ${result.metric.afterAffine.toFixed(4)} (affine) → ${result.metric.after.toFixed(4)}`,
   };
+  if (result.denseRejected) fields["deformable"] = "dropped: it scored worse than the affine alone on the registration level";
   if (result.jacobian) fields["Jacobian"] = `min ${result.jacobian.min.toFixed(3)}, folding ${(100 * result.jacobian.foldingFraction).toFixed(3)} %`;
   if (landmarks) {
     fields["TRE (median)"] = `${landmarks.before.median.toFixed(2)} → ${landmarks.after.median.toFixed(2)} px (rTRE ${landmarks.after.medianRtre?.toFixed(5)}), ${(100 * landmarks.improvedFraction).toFixed(1)} % of ${landmarks.pairs} improved`;
@@ -73,6 +76,8 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
     .option("--deformable <mode>", `dense stage: ${DENSE.join(", ")} (svf: stationary velocity, exact inverse; bspline: free-form deformation with bending energy)`, "greedy")
     .option("--dof <dof>", `parametric stage: ${DOFS.join(", ")}`, "affine")
     .option("--flip", "also try a mirrored moving image during initialisation")
+    .option("--fixed-channel <n>", "register on this channel of the fixed image, e.g. DAPI (default: luminance / channel mean)")
+    .option("--moving-channel <n>", "register on this channel of the moving image")
     .option("--threads <n>", "worker threads (default: all cores); results are identical for any count")
     .option("--memory <size>", "memory budget for the registration working set, e.g. 2GB", "2GB")
     .option("--seed <n>", "seed of the sampling", "1")
@@ -90,11 +95,15 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
       if (Boolean(raw.fixedLandmarks) !== Boolean(raw.movingLandmarks)) {
         throw new OptionError(raw.fixedLandmarks ? "--moving-landmarks" : "--fixed-landmarks", "", "both landmark files, or neither");
       }
+      const channels = {
+        ...(raw.fixedChannel !== undefined ? { fixed: parseInteger("--fixed-channel", raw.fixedChannel, 0, 65535) } : {}),
+        ...(raw.movingChannel !== undefined ? { moving: parseInteger("--moving-channel", raw.movingChannel, 0, 65535) } : {}),
+      };
       await checkRunDir(raw.output, Boolean(raw.force));
       const reporter = createReporter(globals());
       try {
         const run = await registerRun(fixedPath, movingPath, raw.output, {
-          preset, metric, deformable, dof, flips: Boolean(raw.flip), budgetBytes, seed, threads, progress: reporter.progress,
+          preset, metric, deformable, dof, flips: Boolean(raw.flip), budgetBytes, seed, threads, channels, progress: reporter.progress,
           onProgress: (e) => reporter.progress({ stage: `${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
           ...(raw.fixedLandmarks && raw.movingLandmarks ? { landmarks: { fixed: raw.fixedLandmarks, moving: raw.movingLandmarks } } : {}),
         });
