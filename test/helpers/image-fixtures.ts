@@ -15,17 +15,7 @@ import { fullRegion, type Mat3, type Space, type Vec3 } from "../../src/core/spa
 export const DATA = resolve(process.cwd(), "../shared/data");
 export const HAVE_DATA = existsSync(join(DATA, "cases.json"));
 
-/** A small deterministic PRNG (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded } from "./rng.js";
 
 /** `n` samples of `dtype` covering its whole range, extremes included; floats include NaN, ±Infinity and −0. */
 export function randomPlane(dtype: DType, n: number, rng: () => number): PixelArray {

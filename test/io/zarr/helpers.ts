@@ -8,6 +8,7 @@ import { allocatePixels, isFloat, pixelBytes, dtypeRange, type DType, type Pixel
 import type { Mat3, Space, Vec3 } from "../../../src/core/space.js";
 import { arraySource } from "../../../src/io/array-source.js";
 import type { Source } from "../../../src/core/source.js";
+import { seeded } from "../../helpers/rng.js";
 
 /** A fresh directory under the OS temp dir; `cleanup()` removes every directory made so far. */
 const made: string[] = [];
@@ -20,17 +21,7 @@ export function cleanup(): void {
   for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-/** mulberry32: a small seeded generator of floats in [0, 1). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded };
 
 /** Random samples over the dtype's whole range (floats: signed, spanning magnitudes). */
 export function randomPlane(dtype: DType, n: number, rng: () => number): PixelArray {
