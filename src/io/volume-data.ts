@@ -3,7 +3,8 @@
 // Header parsing and geometry live with each format; this module never looks at a header.
 
 import { constants as bufferConstants } from "node:buffer";
-import { createReadStream } from "node:fs";
+import { createReadStream, type Stats } from "node:fs";
+import { open as openFile, stat } from "node:fs/promises";
 import { pipeline, type Readable } from "node:stream";
 import { createUnzip } from "node:zlib";
 import { checkRead } from "../core/check-read.js";
@@ -221,4 +222,25 @@ export function lazyPlanesSource(meta: ImageMeta, load: () => Promise<PixelArray
       planes = undefined;
     },
   };
+}
+
+/** Stats `path` and checks it is a regular file, naming it in the InputError otherwise. */
+export async function statRegularFile(path: string): Promise<Stats> {
+  const st = await stat(path).catch((e: Error) => {
+    throw new InputError(path, `cannot open: ${e.message}`, { cause: e });
+  });
+  if (!st.isFile()) throw new InputError(path, "not a regular file");
+  return st;
+}
+
+/** The first `n` bytes of a file (fewer if it is shorter). */
+export async function readHead(path: string, n: number): Promise<Uint8Array> {
+  const fh = await openFile(path, "r");
+  try {
+    const b = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(b, 0, n, 0);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
 }

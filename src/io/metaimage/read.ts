@@ -1,26 +1,15 @@
 // Reads MetaImage images (.mha with LOCAL data, .mhd with a separate data file) into a lazily decoded Source.
 // Header text is parsed in header.ts; the ITK frame → Space conversion is itk-frame.ts.
 
-import { open as openFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { bytesPerSample } from "../../core/dtype.js";
 import { InputError } from "../../core/errors.js";
 import type { Source } from "../../core/source.js";
 import type { ImageMeta, Vec3 } from "../../core/space.js";
-import { checkDataFits, checkVolumeSize, lazyPlanesSource, readPlanes, type DataLocation } from "../volume-data.js";
+import { checkDataFits, checkVolumeSize, lazyPlanesSource, readHead, readPlanes, statRegularFile, type DataLocation } from "../volume-data.js";
 import { MAX_HEADER_BYTES, parseMetaHeader } from "./header.js";
 import { itkFrameToSpace, reportedNdim } from "../itk-frame.js";
-
-async function readHead(path: string, n: number): Promise<Uint8Array> {
-  const fh = await openFile(path, "r");
-  try {
-    const b = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(b, 0, n, 0);
-    return b.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
 
 /**
  * Opens a MetaImage (.mha, or .mhd + data file named by ElementDataFile, relative to the header) as a
@@ -36,10 +25,7 @@ async function readHead(path: string, n: number): Promise<Uint8Array> {
  * @throws InputError naming the file and the problem
  */
 export async function openMetaImage(path: string): Promise<Source> {
-  const st = await stat(path).catch((e: Error) => {
-    throw new InputError(path, `cannot open: ${e.message}`, { cause: e });
-  });
-  if (!st.isFile()) throw new InputError(path, "not a regular file");
+  const st = await statRegularFile(path);
   const h = parseMetaHeader(path, await readHead(path, Math.min(st.size, MAX_HEADER_BYTES)));
   const names = ["x", "y", "z"];
   const payload = checkVolumeSize(

@@ -1,7 +1,7 @@
 // Reads single-file NIfTI-1 / NIfTI-2 images (.nii, .nii.gz) into a lazily decoded, single-level Source.
 // The header is validated before anything is allocated; the voxels are decoded on the first read and kept.
 
-import { open as openFile, stat } from "node:fs/promises";
+import { open as openFile } from "node:fs/promises";
 import { bytesPerSample, type DType, type PixelArray } from "../../core/dtype.js";
 import { InputError } from "../../core/errors.js";
 import type { Source } from "../../core/source.js";
@@ -9,7 +9,7 @@ import type { ImageMeta, Vec3 } from "../../core/space.js";
 import { NIFTI1_HEADER_BYTES, NIFTI2_HEADER_BYTES, NIFTI_DATATYPES, NIFTI_UNSUPPORTED_DATATYPES, decodeNiftiHeader, type NiftiHeader } from "./header.js";
 import { reportedNdim } from "../itk-frame.js";
 import { niftiSpace } from "./orientation.js";
-import { checkDataFits, checkVolumeSize, lazyPlanesSource, readPlanes, readPrefix, type DataLocation } from "../volume-data.js";
+import { checkDataFits, checkVolumeSize, lazyPlanesSource, readPlanes, readPrefix, statRegularFile, type DataLocation } from "../volume-data.js";
 
 /** What the header says about the voxel array, after validation. */
 interface NiftiLayout {
@@ -112,10 +112,7 @@ function applyScale(p: PixelArray, dtype: DType, s: { slope: number; inter: numb
  * @throws InputError naming the file and the problem for anything corrupt, truncated, absurd or unsupported
  */
 export async function openNifti(path: string): Promise<Source> {
-  const st = await stat(path).catch((e: Error) => {
-    throw new InputError(path, `cannot open: ${e.message}`, { cause: e });
-  });
-  if (!st.isFile()) throw new InputError(path, "not a regular file");
+  const st = await statRegularFile(path);
   if (st.size === 0) throw new InputError(path, "empty file: no NIfTI header");
   const fh = await openFile(path, "r");
   const magic = Buffer.alloc(2);

@@ -8,7 +8,7 @@ import { InputError } from "../../core/errors.js";
 import type { Source } from "../../core/source.js";
 import type { ImageMeta, Space, Vec3 } from "../../core/space.js";
 import { itkFrameToSpace, reportedNdim, type ItkFrame } from "../itk-frame.js";
-import { checkDataFits, checkVolumeSize, lazyPlanesSource, readPlanes, type DataLocation } from "../volume-data.js";
+import { checkDataFits, checkVolumeSize, lazyPlanesSource, readHead, readPlanes, statRegularFile, type DataLocation } from "../volume-data.js";
 import { MAX_NRRD_HEADER_BYTES, parseNrrdHeader, type NrrdHeader } from "./header.js";
 
 /** Sign that takes each world axis of a named NRRD space to LPS (x, y, z). */
@@ -28,17 +28,6 @@ const SPACE_TO_LPS: ReadonlyMap<string, number[]> = new Map([
 const SPATIAL_KINDS = new Set(["domain", "space", "time", "???", "none"]);
 
 const UNIT_NAMES: Record<string, string> = { mm: "millimeter", millimeter: "millimeter", um: "micrometer", micron: "micrometer", "µm": "micrometer", micrometer: "micrometer", m: "meter", meter: "meter", cm: "centimeter" };
-
-async function readHead(path: string, n: number): Promise<Uint8Array> {
-  const fh = await openFile(path, "r");
-  try {
-    const b = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(b, 0, n, 0);
-    return b.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
 
 /** Which axes are spatial, and which single axis (if any) holds channels. */
 function classifyAxes(file: string, h: NrrdHeader): { spatial: number[]; channel?: number } {
@@ -147,10 +136,7 @@ async function skipLines(file: string, path: string, offset: number, lines: numb
  * @throws InputError naming the file and the problem
  */
 export async function openNrrd(path: string): Promise<Source> {
-  const st = await stat(path).catch((e: Error) => {
-    throw new InputError(path, `cannot open: ${e.message}`, { cause: e });
-  });
-  if (!st.isFile()) throw new InputError(path, "not a regular file");
+  const st = await statRegularFile(path);
   const h = parseNrrdHeader(path, await readHead(path, Math.min(st.size, MAX_NRRD_HEADER_BYTES)));
   const payload = checkVolumeSize(path, h.sizes.map((size, k) => ({ name: `size of axis ${k}`, size })), h.dtype);
   const { spatial, channel } = classifyAxes(path, h);

@@ -1,14 +1,13 @@
 // Reads PNG, JPEG and WebP images through sharp (libvips) into a lazily decoded, single-level 2D Source.
 // Gray palettes are detected from the PNG's own PLTE chunk (png-palette.ts); large rasters are refused up front.
 
-import { open as openFile, stat } from "node:fs/promises";
 import sharp from "sharp";
 import type { Metadata, OutputInfo } from "sharp";
 import type { DType, PixelArray } from "../../core/dtype.js";
 import { InputError } from "../../core/errors.js";
 import type { Source } from "../../core/source.js";
 import { defaultSpace, type ImageMeta } from "../../core/space.js";
-import { lazyPlanesSource } from "../volume-data.js";
+import { lazyPlanesSource, readHead, statRegularFile } from "../volume-data.js";
 import { pngColourInfo } from "./png-palette.js";
 
 /** Largest raster decoded whole: 2^28 pixels (16384²). Larger images belong in tiled TIFF. */
@@ -26,17 +25,6 @@ interface Decode {
   bands: number[];
   /** Bands libvips returns in that colourspace. */
   decodedBands: number;
-}
-
-async function readHead(path: string, n: number): Promise<Uint8Array> {
-  const fh = await openFile(path, "r");
-  try {
-    const b = Buffer.alloc(n);
-    const { bytesRead } = await fh.read(b, 0, n, 0);
-    return b.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }
 
 /** Chooses the decoding from the header: gray (1 band, + alpha), RGB (3, + alpha); 8 or 16 bits. */
@@ -76,10 +64,7 @@ function chooseDecode(path: string, m: Metadata, png: ReturnType<typeof pngColou
  * @throws InputError for an empty, unreadable or non-image file, or one larger than {@link MAX_RASTER_PIXELS}
  */
 export async function openRaster(path: string): Promise<Source> {
-  const st = await stat(path).catch((e: Error) => {
-    throw new InputError(path, `cannot open: ${e.message}`, { cause: e });
-  });
-  if (!st.isFile()) throw new InputError(path, "not a regular file");
+  const st = await statRegularFile(path);
   if (st.size === 0) throw new InputError(path, "empty file: not a PNG, JPEG or WebP image");
   let m: Metadata;
   try {
