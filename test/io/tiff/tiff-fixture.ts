@@ -4,6 +4,7 @@
 
 import { writeFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
+import { seeded } from "../../helpers/rng.js";
 
 /** One IFD to write. `samples` is chunky: [y][x][s], native typed array of the page's dtype. */
 export interface FixturePage {
@@ -300,17 +301,7 @@ export function writeTiffFixture(path: string, pages: FixturePage[], opts: Fixtu
   writeFileSync(path, file);
 }
 
-/** A deterministic PRNG (mulberry32) for test data. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seeded };
 
 /** `n` random samples of `dtype` over its whole range (floats: a spread including negatives and a NaN or two). */
 export function randomPixels(dtype: string, n: number, rng: () => number): Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array {
