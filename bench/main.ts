@@ -7,6 +7,7 @@ import { benchIo } from "./io.js";
 import { benchKernels } from "./kernels.js";
 import { benchWarp } from "./warp.js";
 import { benchRegistration } from "./registration.js";
+import { benchSynthetic } from "./synthetic.js";
 import { machineInfo } from "./machine.js";
 import { writeSection } from "./markdown.js";
 
@@ -15,6 +16,7 @@ const SUITES: Record<string, () => Promise<string>> = {
   kernels: () => benchKernels(),
   warp: () => benchWarp({ size: Number(process.env.TERAREG_BENCH_WARP_SIZE ?? 8192) }),
   registration: () => benchRegistration({ presets: ["fast", "accurate"] }),
+  synthetic: () => benchSynthetic({ cases: (process.env.TERAREG_BENCH_SYNTH_CASES ?? "2d_1024,3d_128").split(",").filter(Boolean), presets: ["fast", "accurate"] }),
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith("-"));

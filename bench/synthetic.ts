@@ -1,0 +1,133 @@
+// The synthetic suite: terareg and elastix side by side on the peers' synthetic pairs (/work/shared/peers/make_pairs.py),
+// whose landmarks follow a known dense truth. terareg runs as `terareg register` in a fresh child process per preset;
+// elastix runs through the peers' own run_elastix.sh (VARIANT=scaled, 2 threads, under /usr/bin/time -v), whose
+// evaluate.py writes METHOD__CASE.json with wall time, peak RSS and TRE, which this suite reads back.
+
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { runNode } from "./run-child.js";
+import { mb, table } from "./markdown.js";
+
+const CLI = "dist/src/cli/main.js";
+const PEERS = resolve(process.cwd(), "..", "shared", "peers");
+const PYTHON = "/usr/bin/python3";
+const ELASTIX_TOOLS = ["/usr/bin/elastix", "/usr/bin/transformix", "/usr/bin/time"];
+const ELASTIX_VARIANT = "scaled"; // the README's recommended column ("Compare against the scaled column")
+const ELASTIX_TIMEOUT_S = 1800;
+
+interface Cmd { seconds: number; code: number; out: string }
+
+/** Runs a command, collecting stdout+stderr; resolves with the exit code (never rejects on a non-zero exit). */
+function runCmd(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Cmd> {
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", fail);
+    child.on("close", (code) => done({ seconds: (performance.now() - t0) / 1000, code: code ?? -1, out }));
+  });
+}
+
+const lastLine = (s: string): string => s.trim().split("\n").pop() ?? "";
+
+/** landmarks.csv (fixed_x,fixed_y[,fixed_z],moving_x,…) → two ANHIR CSVs (",X,Y[,Z]", ids 1..N). */
+async function writeAnhir(caseDir: string): Promise<{ fixed: string; moving: string; n: number }> {
+  const lines = (await readFile(join(caseDir, "landmarks.csv"), "utf8")).trim().split(/\r?\n/);
+  const header = lines[0]!.split(",").map((h) => h.trim());
+  const d = header.length / 2;
+  if (!Number.isInteger(d) || (d !== 2 && d !== 3)) throw new Error(`${caseDir}/landmarks.csv: unexpected header ${lines[0]}`);
+  const head = d === 2 ? ",X,Y" : ",X,Y,Z";
+  const fixed = [head], moving = [head];
+  lines.slice(1).forEach((line, i) => {
+    const v = line.split(",").map((s) => s.trim());
+    fixed.push([i + 1, ...v.slice(0, d)].join(","));
+    moving.push([i + 1, ...v.slice(d, 2 * d)].join(","));
+  });
+  const f = join(caseDir, "fixed_landmarks.csv"), m = join(caseDir, "moving_landmarks.csv");
+  await writeFile(f, fixed.join("\n") + "\n");
+  await writeFile(m, moving.join("\n") + "\n");
+  return { fixed: f, moving: m, n: lines.length - 1 };
+}
+
+interface TeraregMetrics {
+  seconds: number; peakRssBytes: number;
+  landmarks: { before: { median: number }; after: { median: number; max: number } };
+}
+
+interface PeerResult {
+  status: string; wall_s?: number; peak_rss_mb?: number; other_cpu_s?: number;
+  identity_tre_px: { median: number }; tre_px?: { median: number; max: number };
+}
+
+const px = (v: number): string => `${v.toFixed(2)} px`;
+
+export async function benchSynthetic(options: { cases: string[]; presets: string[] }): Promise<string> {
+  if (!existsSync(join(PEERS, "make_pairs.py"))) return `No peers' scripts at ${PEERS}; nothing measured.`;
+  if (!existsSync(PYTHON)) return `No ${PYTHON} (needed by make_pairs.py); nothing measured.`;
+  const dir = await mkdtemp(join(tmpdir(), "terareg-bench-synth-"));
+  const data = join(dir, "data"), runs = join(dir, "runs"), results = join(dir, "results");
+  const rows: (string | number)[][] = [];
+  const missing = ELASTIX_TOOLS.filter((t) => !existsSync(t));
+  const genArgs = [join(PEERS, "make_pairs.py"), "--out", data, "--cases", options.cases.join(",")];
+  try {
+    console.error(`  generating ${options.cases.join(", ")} ...`);
+    const gen = await runCmd(PYTHON, genArgs);
+    if (gen.code !== 0) throw new Error(`make_pairs.py failed (${gen.code}): ${lastLine(gen.out)}`);
+    console.error(`  generated in ${gen.seconds.toFixed(1)} s`);
+    for (const c of options.cases) {
+      const cd = join(data, c);
+      const lm = await writeAnhir(cd);
+      for (const preset of options.presets) {
+        const run = join(runs, `terareg-${c}-${preset}`);
+        console.error(`  ${c}: terareg ${preset} ...`);
+        try {
+          const r = await runNode([CLI, "--log-json", "register", join(cd, "fixed.mha"), join(cd, "moving.mha"), "-o", run,
+            "--preset", preset, "--threads", "2", "--fixed-landmarks", lm.fixed, "--moving-landmarks", lm.moving]);
+          const m = JSON.parse(await readFile(join(run, "metrics.json"), "utf8")) as TeraregMetrics;
+          const l = m.landmarks;
+          rows.push([c, `terareg ${preset}`, `${r.seconds.toFixed(1)} s (reg ${m.seconds.toFixed(1)} s)`, mb(m.peakRssBytes),
+            px(l.after.median), px(l.after.max), px(l.before.median)]);
+        } catch (e) {
+          rows.push([c, `terareg ${preset}`, `failed: ${(e as Error).message.slice(-160)}`, "", "", "", ""]);
+        }
+      }
+      const method = `elastix ${ELASTIX_VARIANT}`;
+      if (missing.length) {
+        rows.push([c, method, `skipped: ${missing.join(", ")} not installed`, "", "", "", ""]);
+        continue;
+      }
+      console.error(`  ${c}: ${method} ...`);
+      await mkdir(results, { recursive: true });
+      const env = { ...process.env, VARIANT: ELASTIX_VARIANT, PEERS_RESULTS: results, FRESH: "1" };
+      const e = await runCmd("/bin/bash", [join(PEERS, "run_elastix.sh"), c, data, runs, String(ELASTIX_TIMEOUT_S)], env);
+      const file = join(results, `elastix_${ELASTIX_VARIANT}_affine_bspline__${c}.json`);
+      if (!existsSync(file)) {
+        rows.push([c, method, `failed (exit ${e.code}): ${lastLine(e.out).slice(-160)}`, "", "", "", ""]);
+        continue;
+      }
+      const p = JSON.parse(await readFile(file, "utf8")) as PeerResult;
+      const ok = p.status === "ok" && p.tre_px;
+      rows.push([c, method, `${(p.wall_s ?? NaN).toFixed(1)} s${ok ? "" : ` (${p.status})`}`,
+        p.peak_rss_mb === undefined ? "" : `${p.peak_rss_mb.toFixed(0)} MB`,
+        ok ? px(p.tre_px!.median) : "", ok ? px(p.tre_px!.max) : "", px(p.identity_tre_px.median)]);
+    }
+  } finally {
+    if (!process.env.TERAREG_BENCH_KEEP) await rm(dir, { recursive: true, force: true });
+  }
+  return [
+    `Pairs: \`${PYTHON} ${PEERS}/make_pairs.py --out DIR --cases ${options.cases.join(",")}\` (deterministic; 200 landmarks per case mapped`,
+    "by the known truth). terareg: `terareg register fixed.mha moving.mha -o RUN --preset P --threads 2 --fixed-landmarks … --moving-landmarks …`,",
+    "time = the child's wall time (start-up, reading, registration, warp, QC report), with metrics.json's `seconds` in brackets, RSS from metrics.json.",
+    `elastix: the peers' \`VARIANT=${ELASTIX_VARIANT} run_elastix.sh CASE\` (par_affine + par_bspline adapted to the size, \`-threads 2\`),`,
+    "time and peak RSS of the elastix process from `/usr/bin/time -v` (transformix excluded); TRE from its evaluate.py after `transformix -def`",
+    "on the fixed landmarks. TRE in pixels against the true moving landmarks; identity = no registration.",
+    "The machine is shared and noisy (one run each, not min-of-n): compare rows of the same run, and quote ratios.",
+    "",
+    table(["case", "method", "time", "peak RSS", "median TRE", "max TRE", "identity median TRE"], rows),
+  ].join("\n");
+}
