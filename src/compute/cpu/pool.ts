@@ -5,6 +5,7 @@ import { Worker } from "node:worker_threads";
 import { OptionError } from "../../core/errors.js";
 import type { Allocator } from "../../kernels/resample-common.js";
 import { bandKernel, runBand, type KernelArgs, type KernelName } from "./kernel-table.js";
+import { noteSharedBytes } from "./reclaim-shared.js";
 
 /** Main → worker: run units [start, end) of kernel `name`. */
 export interface BandRequest {
@@ -49,10 +50,16 @@ const heap = {
   uint8: (n: number) => new Uint8Array(n),
 };
 
+/** A SharedArrayBuffer of `bytes`, counted towards the next forced collection (reclaim-shared.ts). */
+function sharedBuffer(bytes: number): SharedArrayBuffer {
+  noteSharedBytes(bytes);
+  return new SharedArrayBuffer(bytes);
+}
+
 const shared = {
-  float32: (n: number) => new Float32Array(new SharedArrayBuffer(4 * n)),
-  float64: (n: number) => new Float64Array(new SharedArrayBuffer(8 * n)),
-  uint8: (n: number) => new Uint8Array(new SharedArrayBuffer(n)),
+  float32: (n: number) => new Float32Array(sharedBuffer(4 * n)),
+  float64: (n: number) => new Float64Array(sharedBuffer(8 * n)),
+  uint8: (n: number) => new Uint8Array(sharedBuffer(n)),
 };
 
 function isShared(a: ArrayBufferView): boolean {
