@@ -15,10 +15,7 @@ export interface Reporter {
   stop(): void;
 }
 
-/** Peak resident memory of this process so far, in bytes. */
-export function peakRssBytes(): number {
-  return process.resourceUsage().maxRSS * 1024;
-}
+export { peakRssBytes } from "../core/memory.js";
 
 export function createReporter(options: { logJson: boolean; quiet?: boolean }): Reporter {
   const started = Date.now();

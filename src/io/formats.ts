@@ -1,8 +1,9 @@
 // Which format a path names: by extension first, then by magic bytes for files whose name says nothing.
 // The readers and writers themselves live in io/<format>/; this module only classifies.
 
-import { open as openFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
+import { readHead } from "./volume-data.js";
 
 export type FormatName = "tiff" | "zarr" | "nifti" | "metaimage" | "nrrd" | "raster";
 
@@ -30,22 +31,16 @@ export async function sniffFormat(path: string): Promise<FormatName | undefined>
     }
     return undefined;
   }
-  const fh = await openFile(path, "r");
-  try {
-    const head = Buffer.alloc(352);
-    const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    const b = head.subarray(0, bytesRead);
-    const ascii = b.toString("latin1");
-    if (ascii.startsWith("II*\0") || ascii.startsWith("MM\0*") || ascii.startsWith("II+\0") || ascii.startsWith("MM\0+")) return "tiff";
-    if (b[0] === 0x89 && ascii.startsWith("PNG", 1)) return "raster";
-    if (b[0] === 0xff && b[1] === 0xd8) return "raster";
-    if (ascii.startsWith("RIFF") && ascii.startsWith("WEBP", 8)) return "raster";
-    if (ascii.startsWith("NRRD")) return "nrrd";
-    if (b[0] === 0x1f && b[1] === 0x8b) return "nifti"; // gzip: .nii.gz is the only gzip container we read
-    if (bytesRead >= 348 && (b.readInt32LE(0) === 348 || b.readInt32BE(0) === 348 || b.readInt32LE(0) === 540)) return "nifti";
-    if (/^\s*(ObjectType|NDims)\s*=/m.test(ascii)) return "metaimage";
-    return undefined;
-  } finally {
-    await fh.close();
-  }
+  const head = await readHead(path, 352);
+  const b = Buffer.from(head.buffer, head.byteOffset, head.byteLength);
+  const ascii = b.toString("latin1");
+  if (ascii.startsWith("II*\0") || ascii.startsWith("MM\0*") || ascii.startsWith("II+\0") || ascii.startsWith("MM\0+")) return "tiff";
+  if (b[0] === 0x89 && ascii.startsWith("PNG", 1)) return "raster";
+  if (b[0] === 0xff && b[1] === 0xd8) return "raster";
+  if (ascii.startsWith("RIFF") && ascii.startsWith("WEBP", 8)) return "raster";
+  if (ascii.startsWith("NRRD")) return "nrrd";
+  if (b[0] === 0x1f && b[1] === 0x8b) return "nifti"; // gzip: .nii.gz is the only gzip container we read
+  if (b.length >= 348 && (b.readInt32LE(0) === 348 || b.readInt32BE(0) === 348 || b.readInt32LE(0) === 540)) return "nifti";
+  if (/^\s*(ObjectType|NDims)\s*=/m.test(ascii)) return "metaimage";
+  return undefined;
 }

@@ -4,6 +4,7 @@
 import type { Source } from "../core/source.js";
 import { voxelCount, type Space } from "../core/space.js";
 import { BudgetError, OptionError } from "../core/errors.js";
+import { peakRssBytes } from "../core/memory.js";
 import type { Kernels } from "../compute/kernels.js";
 import { referenceKernels } from "../compute/reference-kernels.js";
 import { jacobianDeterminant } from "../kernels/jacobian-determinant.js";
@@ -147,7 +148,7 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
   let mark = performance.now();
   const endStage = (name: string) => {
     const now = performance.now();
-    stages.push({ name, seconds: (now - mark) / 1000, peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+    stages.push({ name, seconds: (now - mark) / 1000, peakRssBytes: peakRssBytes() });
     mark = now;
   };
   const emit = (stage: RegistrationEvent["stage"]) => (e: { level: number; iteration: number; value: number }) =>

@@ -4,6 +4,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeAtomically } from "../core/atomic.js";
+import { peakRssBytes } from "../core/memory.js";
 import type { ProgressFn } from "../core/progress.js";
 import type { Source } from "../core/source.js";
 import { cpuKernels } from "../compute/cpu/cpu-kernels.js";
@@ -69,7 +70,6 @@ export async function registerRun(fixedPath: string, movingPath: string, runDir:
       landmarks = landmarkReport(lm.fixed, lm.moving, result.transform, fixed.meta.space, moving.meta.space, diagonal);
     }
     const seconds = (performance.now() - t0) / 1000;
-    const peakRssBytes = process.resourceUsage().maxRSS * 1024;
     const parameters = {
       preset: options.preset ?? "accurate", metric: options.metric ?? "auto", deformable: options.deformable ?? "greedy",
       dof: options.dof ?? "affine", flip: options.flips ?? false, seed: options.seed ?? 1, budgetBytes, ...options.parameters,
@@ -77,7 +77,7 @@ export async function registerRun(fixedPath: string, movingPath: string, runDir:
     const metrics = {
       fixed: fixedPath, moving: movingPath, metric: result.metric, denseRejected: result.denseRejected, level: result.level,
       jacobian: result.jacobian, landmarks,
-      stages: result.stages, seconds, peakRssBytes, threads, parameters,
+      stages: result.stages, seconds, peakRssBytes: peakRssBytes(), threads, parameters,
     };
     const warpedName = fixed.meta.ndim === 2 ? "warped.ome.tif" : /nifti|metaimage|nrrd/.test(fixed.meta.format) ? "warped.nii.gz" : "warped.ome.zarr";
     await writeAtomically(join(runDir, "metrics.json"), (tmp) => writeFile(tmp, `${JSON.stringify(metrics, null, 2)}\n`));
@@ -92,7 +92,7 @@ export async function registerRun(fixedPath: string, movingPath: string, runDir:
     }));
     await writeAtomically(join(runDir, "transform"), (tmp) => saveTransform(tmp, result.transform));
     return {
-      result, ...(landmarks ? { landmarks } : {}), seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      result, ...(landmarks ? { landmarks } : {}), seconds, peakRssBytes: peakRssBytes(),
       outputs: ["metrics.json", warpedName, "qc/report.html", "transform/transform.json"],
     };
   } finally {
