@@ -25,3 +25,7 @@ export { loadTransform, saveTransform } from "./transforms/transform-io.js";
 export { warpedSource } from "./warp/warped-source.js";
 export type { WarpOptions } from "./warp/warped-source.js";
 export { readLandmarks, parseLandmarks, formatLandmarks } from "./io/landmarks.js";
+export { registerChunked, planFiles } from "./chunked/register-chunked.js";
+export type { ChunkedRunOptions, ChunkedRunResult, ChunkSummary } from "./chunked/register-chunked.js";
+export { makePlan, freeMemoryBudget } from "./chunked/plan.js";
+export type { Plan, PlanOptions } from "./chunked/plan.js";

@@ -6,8 +6,8 @@ test("the public export list is deliberate (update this snapshot when adding to 
   assert.deepEqual(Object.keys(api).sort(), [
     "AbortedError", "BudgetError", "DTYPES", "InputError", "OptionError", "OutputError", "READABLE_FORMATS", "TeraregError",
     "WRITABLE_FORMATS", "allocatePixels", "arraySource", "bytesPerSample", "formatLandmarks", "indexToPhysical", "isTeraregError",
-    "levelSpace", "loadTransform", "mapPoints", "mapPointsInverse", "openImage", "parseLandmarks", "patternSource",
-    "physicalToIndex", "pyramidLevels", "readLandmarks", "registerImages", "rejectNaN", "saveTransform", "voxelCount",
+    "freeMemoryBudget", "levelSpace", "loadTransform", "makePlan", "mapPoints", "mapPointsInverse", "openImage", "parseLandmarks", "patternSource",
+    "physicalToIndex", "planFiles", "pyramidLevels", "readLandmarks", "registerChunked", "registerImages", "rejectNaN", "saveTransform", "voxelCount",
     "warpedSource", "withPyramid", "writeImage",
   ]);
 });

@@ -6,6 +6,7 @@ import { registerInfo } from "./commands/info.js";
 import { registerConvert } from "./commands/convert.js";
 import { registerGenerate } from "./commands/generate.js";
 import { registerRegister } from "./commands/register.js";
+import { registerPlan } from "./commands/plan.js";
 import { registerTransformPoints } from "./commands/transform-points.js";
 import { registerExport } from "./commands/export.js";
 import { registerImport } from "./commands/import.js";
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerInfo(program);
   registerConvert(program, globals);
   registerGenerate(program, globals);
+  registerPlan(program, globals);
   registerRegister(program, globals);
   registerTransformPoints(program, globals);
   registerExport(program, globals);

@@ -10,7 +10,7 @@ import { pixelBytes } from "../core/dtype.js";
 import { InputError, OptionError } from "../core/errors.js";
 import type { ProgressFn } from "../core/progress.js";
 import type { Source } from "../core/source.js";
-import type { ImageMeta, Region, Vec3 } from "../core/space.js";
+import type { ImageMeta, LevelInfo, Region, Vec3 } from "../core/space.js";
 import { openZarr } from "../io/zarr/open-zarr.js";
 import { DEFAULT_DEPTH_3D, DEFAULT_TILE_2D, DEFAULT_TILE_3D, writePyramid, type PlannedLevel } from "../io/zarr/write-ome-zarr.js";
 import { pyramidLevels } from "./levels.js";
@@ -66,6 +66,16 @@ function hasEnoughLevels(meta: ImageMeta, tile: number, levels: number | "auto")
   if (levels !== "auto") return meta.levels.length >= levels;
   const coarsest = meta.levels[meta.levels.length - 1]!.shape;
   return Math.max(coarsest[1], coarsest[2]) <= tile;
+}
+
+/** The levels `withPyramid(source)` gives an image of `meta`: its own, or those of the cache it would build. */
+export function levelsWithPyramid(meta: ImageMeta, options: Pick<WithPyramidOptions, "tileSize" | "levels"> = {}): LevelInfo[] {
+  const shape0 = meta.levels[0]!.shape;
+  const tile = options.tileSize ?? (shape0[0] > 1 ? DEFAULT_TILE_3D : DEFAULT_TILE_2D);
+  const levels = options.levels ?? "auto";
+  const plan = pyramidLevels(shape0, meta.space.spacing, tile, levels);
+  if (hasEnoughLevels(meta, tile, levels) || plan.length <= 1) return meta.levels;
+  return plan.map((p) => ({ shape: p.shape, scale: p.scale }));
 }
 
 /**

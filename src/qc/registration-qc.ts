@@ -13,6 +13,7 @@ import { physicalToPixels, pixelsToPhysical } from "../transforms/pixel-points.j
 import { commonIds, type Landmarks } from "../io/landmarks.js";
 import { warpedSource } from "../warp/warped-source.js";
 import { checkerboard } from "./checkerboard.js";
+import { chunkMap, type ChunkGridQc } from "./chunk-map.js";
 import { differencePair } from "./difference-map.js";
 import { encodePng } from "./encode-png.js";
 import { jacobianMap } from "./jacobian-map.js";
@@ -37,6 +38,8 @@ export interface RegistrationQcInput {
   metric: { name: string; before: number; after: number };
   jacobian?: { stats: JacobianStats; map: Image };
   landmarks?: { fixed: Landmarks; moving: Landmarks; report: LandmarkReport };
+  /** Per-chunk improvement and flags of a chunked run (its mid z-slab for 3D). */
+  chunks?: ChunkGridQc;
   stages: StageTiming[];
   parameters: Record<string, unknown>;
   /** Everything else for qc/metrics.json. */
@@ -70,6 +73,12 @@ export async function writeRegistrationQc(dir: string, q: RegistrationQcInput): 
   ];
   if (q.jacobian) {
     figures.push({ name: "jacobian", caption: "Jacobian determinant: blue contraction (0.5×) … white 1 … red expansion (2×); folds in green", png: await encodePng(jacobianMap(q.jacobian.map)) });
+  }
+  if (q.chunks) {
+    const side = Math.max(fixed.shape[1], fixed.shape[2]);
+    const scale = Math.max(1, Math.ceil(256 / Math.max(q.chunks.rows, q.chunks.cols)));
+    const w = Math.max(q.chunks.cols * scale, Math.round((fixed.shape[2] / side) * 512)), h = Math.max(q.chunks.rows * scale, Math.round((fixed.shape[1] / side) * 512));
+    figures.push({ name: "chunks", caption: "Local refinement per chunk: metric improvement (green better, magenta worse, grey not run); flagged chunks hatched red keep the global transform", png: await encodePng(chunkMap(q.chunks, w, h)) });
   }
   if (q.landmarks) {
     const ids = commonIds(q.landmarks.fixed, q.landmarks.moving);

@@ -3,7 +3,7 @@
 
 import { BudgetError } from "../core/errors.js";
 import type { Source } from "../core/source.js";
-import { levelSpace, voxelCount, type Space, type Vec3 } from "../core/space.js";
+import { indexToPhysical, levelSpace, voxelCount, type Region, type Space, type Vec3 } from "../core/space.js";
 import type { Image } from "../kernels/types.js";
 import { nextFactors } from "../pyramid/levels.js";
 import { reduceBlock, reducedShape } from "../pyramid/reduce.js";
@@ -22,15 +22,22 @@ export interface LevelImage {
 export async function readLevelImage(
   source: Source, level: number, options: { channel?: number; budgetBytes?: number } = {},
 ): Promise<LevelImage> {
+  const shape = source.meta.levels[level]!.shape;
+  return readRegionImage(source, level, { start: [0, 0, 0], size: [...shape] }, options);
+}
+
+/** Like readLevelImage, for one region of the level; the frame's origin is the region's first voxel. */
+export async function readRegionImage(
+  source: Source, level: number, region: Region, options: { channel?: number; budgetBytes?: number } = {},
+): Promise<LevelImage> {
   const meta = source.meta;
-  const shape = meta.levels[level]!.shape;
-  const n = voxelCount(shape);
+  const n = voxelCount(region.size);
   const channels = options.channel !== undefined ? [options.channel] : meta.channels.map((_, i) => i);
   const needed = n * (4 + channels.length * 8);
   if (options.budgetBytes !== undefined && needed > options.budgetBytes) {
     throw new BudgetError(`reading level ${level} of ${meta.path}`, needed, options.budgetBytes);
   }
-  const planes = await source.read({ start: [0, 0, 0], size: [...shape] }, level, { channels });
+  const planes = await source.read(region, level, { channels });
   const data = new Float32Array(n);
   const rgb = channels.length === 3 && meta.channels.slice(0, 3).join("") === "RGB";
   const weights = rgb ? [0.299, 0.587, 0.114] : channels.map(() => 1 / channels.length);
@@ -38,7 +45,8 @@ export async function readLevelImage(
     const w = weights[c]!;
     for (let i = 0; i < n; i++) data[i] = data[i]! + w * p[i]!;
   });
-  return { image: { data, shape: [...shape] }, space: levelSpace(meta, level) };
+  const space = levelSpace(meta, level);
+  return { image: { data, shape: [...region.size] }, space: { ...space, origin: indexToPhysical(space, region.start) } };
 }
 
 /** Halves the image along the axes whose spacing allows it (pyramid rule), with the [1 3 3 1]/8 filter. */

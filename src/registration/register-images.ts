@@ -42,6 +42,8 @@ export interface RegisterOptions {
   channels?: { fixed?: number; moving?: number };
   /** Memory for the registration working set; picks the finest level that fits. @default 2 GiB */
   budgetBytes?: number;
+  /** Fixed pyramid level to register at, no finer than the budget allows. @default the finest level that fits budgetBytes */
+  level?: number;
   /** @default 1 */
   seed?: number;
   kernels?: Kernels;
@@ -78,7 +80,7 @@ export interface RegistrationResult {
 }
 
 /** Bytes per voxel of the dense working set (images, fields, forces, coordinates, metric buffers). */
-const DENSE_BYTES_PER_VOXEL = 160;
+export const DENSE_BYTES_PER_VOXEL = 160;
 
 /** True when registering at a level of `shape` fits `budgetBytes`. */
 export function fitsBudget(shape: readonly number[], budgetBytes: number): boolean {
@@ -155,12 +157,16 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
     options.onProgress?.({ stage, ...e, elapsedMs: performance.now() - t0 });
 
   const fl = chooseLevel(fixed, budget);
+  if (options.level !== undefined && !(Number.isInteger(options.level) && options.level >= fl && options.level < fixed.meta.levels.length)) {
+    throw new OptionError("level", options.level, `a level of ${fixed.meta.path} from ${fl} (the finest the budget allows) to ${fixed.meta.levels.length - 1}`);
+  }
+  const level = options.level ?? fl;
   for (const [which, src, c] of [["fixed", fixed, options.channels?.fixed], ["moving", moving, options.channels?.moving]] as const) {
     if (c !== undefined && !(Number.isInteger(c) && c >= 0 && c < src.meta.channels.length)) {
       throw new OptionError(`${which} channel`, c, `a channel index 0..${src.meta.channels.length - 1} of ${src.meta.path} (${src.meta.channels.join(", ")})`);
     }
   }
-  const f0 = await readLevelImage(fixed, fl, { budgetBytes: budget, ...(options.channels?.fixed !== undefined ? { channel: options.channels.fixed } : {}) });
+  const f0 = await readLevelImage(fixed, level, { budgetBytes: budget, ...(options.channels?.fixed !== undefined ? { channel: options.channels.fixed } : {}) });
   const ml = matchingLevel(moving, f0.space, budget);
   const m0 = await readLevelImage(moving, ml, { budgetBytes: budget, ...(options.channels?.moving !== undefined ? { channel: options.channels.moving } : {}) });
   normaliseIntensity(f0.image);
@@ -220,7 +226,7 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
     endStage("deformable");
   }
   return {
-    transform, level: { fixed: fl, moving: ml }, metric: { name: denseMetric, before, afterAffine, after }, denseRejected,
+    transform, level: { fixed: level, moving: ml }, metric: { name: denseMetric, before, afterAffine, after }, denseRejected,
     ...(jacobian ? { jacobian } : {}), ...(jacobianMap ? { jacobianMap } : {}), stages,
   };
 }

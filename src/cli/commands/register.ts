@@ -2,19 +2,24 @@
 // prints the summary. Everything the run does and writes is the library's.
 
 import { availableParallelism } from "node:os";
-import { stat, readdir } from "node:fs/promises";
+import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { OptionError, formatBytes } from "../../core/errors.js";
-import type { DenseMode, MetricChoice } from "../../registration/register-images.js";
+import { fitsBudget, type DenseMode, type MetricChoice } from "../../registration/register-images.js";
+import { registerChunked, type ChunkedRunResult } from "../../chunked/register-chunked.js";
+import { PLAN_FILE } from "../../chunked/run-files.js";
+import { openImage } from "../../io/open.js";
 import { registerRun, type RunResult } from "../../registration/register-run.js";
 import { PRESETS, type Preset } from "../../registration/presets.js";
 import type { AffineDof } from "../../transforms/affine.js";
 import { parseBytes, parseEnum, parseInteger } from "../parse.js";
+import { freeMemoryBudget } from "../../chunked/plan.js";
 import { createReporter, type Reporter } from "../reporter.js";
 import type { GlobalOptions } from "../program.js";
+import { addChunkOptions, asksForChunks, parseChunkOptions, type RawChunkOptions } from "./chunk-options.js";
 
-interface RawRegister {
+interface RawRegister extends RawChunkOptions {
   output: string;
   preset: string;
   metric: string;
@@ -29,6 +34,7 @@ interface RawRegister {
   fixedChannel?: string;
   movingChannel?: string;
   force?: boolean;
+  chunks?: boolean;
 }
 
 const METRICS: readonly MetricChoice[] = ["auto", "ncc", "mi", "mse"];
@@ -56,18 +62,60 @@ export function printRunSummary(reporter: Reporter, title: string, runDir: strin
   });
 }
 
-/** Refuses to overwrite a non-empty run directory unless --force. */
-async function checkRunDir(dir: string, force: boolean): Promise<void> {
+/** The closing summary of a chunked run: TRE global → final, chunks, seams, Jacobian, time per stage. */
+function printChunkedSummary(reporter: Reporter, title: string, runDir: string, run: ChunkedRunResult): void {
+  const flagged = run.chunks.filter((c) => c.flag).length;
+  const fields: Record<string, string> = {
+    output: runDir,
+    plan: `global at level ${run.plan.global.level}, ${run.plan.chunking.count} chunks at level ${run.plan.refinement.level} (${run.chunks.length - flagged} refined, ${flagged} flagged${run.resumedChunks ? `, ${run.resumedChunks} resumed` : ""})`,
+  };
+  if (run.landmarks) {
+    const l = run.landmarks;
+    fields["TRE (median)"] = `${l.final.before.median.toFixed(2)} → ${l.global.after.median.toFixed(2)} (global) → ${l.final.after.median.toFixed(3)} px, p99 ${l.final.after.p99.toFixed(3)} px`;
+  }
+  fields["seams"] = `jump at chunk borders ≤ ${run.seams.borderJumpMax.toFixed(3)}, neighbours agree within ${run.seams.neighbourDisagreementP95.toFixed(3)} (p95)`;
+  fields["Jacobian"] = `min ${run.jacobian.min.toFixed(3)}, folding ${(100 * run.jacobian.foldingFraction).toFixed(3)} %`;
+  fields["time"] = `${run.seconds.toFixed(1)} s (${run.stages.map((s) => `${s.name} ${s.seconds.toFixed(1)}`).join(", ")})`;
+  fields["peak RSS"] = formatBytes(run.peakRssBytes);
+  fields["report"] = join(runDir, "qc", "report.html");
+  reporter.summary(title, fields, {
+    seconds: run.seconds, peakRssBytes: run.peakRssBytes, chunks: run.chunks.length, flaggedChunks: flagged, resumedChunks: run.resumedChunks,
+    ...(run.landmarks ? { treMedianBefore: run.landmarks.final.before.median, treMedianGlobal: run.landmarks.global.after.median, treMedianAfter: run.landmarks.final.after.median } : {}),
+  });
+}
+
+/**
+ * Refuses to overwrite a non-empty run directory unless --force (which empties it). A chunked run's directory
+ * (it has a plan.json) is accepted as is: the run resumes from it.
+ */
+async function checkRunDir(dir: string, force: boolean, resumable: boolean): Promise<void> {
   const st = await stat(dir).catch(() => undefined);
   if (!st) return;
   if (!st.isDirectory()) throw new OptionError("-o", dir, "a directory path (a file is in the way)");
-  if (!force && (await readdir(dir)).length > 0) throw new OptionError("-o", dir, "a new or empty run directory (or pass --force to replace it)");
+  const entries = await readdir(dir);
+  if (entries.length === 0) return;
+  if (force) {
+    await Promise.all(entries.map((e) => rm(join(dir, e), { recursive: true, force: true })));
+    return;
+  }
+  if (resumable && entries.includes(PLAN_FILE)) return;
+  throw new OptionError("-o", dir, "a new or empty run directory (or pass --force to replace it)");
+}
+
+/** True when the fixed image's full resolution does not fit the registration budget. */
+async function exceedsBudget(fixedPath: string, budgetBytes: number): Promise<boolean> {
+  const src = await openImage(fixedPath);
+  try {
+    return !fitsBudget(src.meta.levels[0]!.shape, budgetBytes);
+  } finally {
+    await src.close();
+  }
 }
 
 export function registerRegister(program: Command, globals: () => GlobalOptions): void {
-  program
+  const command = program
     .command("register")
-    .description("register MOVING onto FIXED at the finest pyramid level the memory budget allows (the transform maps fixed → moving physical points)")
+    .description("register MOVING onto FIXED (the transform maps fixed → moving physical points): in memory at the finest level the budget allows, or, when the full resolution does not fit (or --chunk is given), globally at a coarse level then refined in overlapping chunks, resumable")
     .argument("<fixed>", "reference image")
     .argument("<moving>", "image to align")
     .requiredOption("-o, --output <run>", "run directory to create: transform/, warped image, metrics.json, qc/report.html")
@@ -79,18 +127,19 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
     .option("--fixed-channel <n>", "register on this channel of the fixed image, e.g. DAPI (default: luminance / channel mean)")
     .option("--moving-channel <n>", "register on this channel of the moving image")
     .option("--threads <n>", "worker threads (default: all cores); results are identical for any count")
-    .option("--memory <size>", "memory budget for the registration working set, e.g. 2GB", "2GB")
+    .option("--memory <size>", 'memory budget, e.g. 2GB, or "auto" (70 % of the memory free now)', "2GB")
     .option("--seed <n>", "seed of the sampling", "1")
     .option("--fixed-landmarks <csv>", "ANHIR landmarks of the fixed image (pixels), for TRE")
     .option("--moving-landmarks <csv>", "ANHIR landmarks of the moving image (pixels), for TRE")
-    .option("--force", "replace a non-empty run directory")
-    .action(async (fixedPath: string, movingPath: string, raw: RawRegister) => {
+    .option("--force", "replace a non-empty run directory (a chunked run's directory is otherwise resumed)")
+    .option("--no-chunks", "never use the chunked flow: register in memory at a coarser level instead");
+  addChunkOptions(command).action(async (fixedPath: string, movingPath: string, raw: RawRegister) => {
       const preset = parseEnum<Preset>("--preset", raw.preset, PRESETS);
       const metric = parseEnum("--metric", raw.metric, METRICS);
       const deformable = parseEnum("--deformable", raw.deformable, DENSE);
       const dof = parseEnum("--dof", raw.dof, DOFS);
       const threads = raw.threads === undefined ? availableParallelism() : parseInteger("--threads", raw.threads, 1, 256);
-      const budgetBytes = parseBytes("--memory", raw.memory);
+      const budgetBytes = raw.memory === "auto" ? freeMemoryBudget() : parseBytes("--memory", raw.memory);
       const seed = parseInteger("--seed", raw.seed, 0, 2 ** 31);
       if (Boolean(raw.fixedLandmarks) !== Boolean(raw.movingLandmarks)) {
         throw new OptionError(raw.fixedLandmarks ? "--moving-landmarks" : "--fixed-landmarks", "", "both landmark files, or neither");
@@ -99,13 +148,24 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
         ...(raw.fixedChannel !== undefined ? { fixed: parseInteger("--fixed-channel", raw.fixedChannel, 0, 65535) } : {}),
         ...(raw.movingChannel !== undefined ? { moving: parseInteger("--moving-channel", raw.movingChannel, 0, 65535) } : {}),
       };
-      await checkRunDir(raw.output, Boolean(raw.force));
+      const chunked = raw.chunks !== false && (asksForChunks(raw) || (await exceedsBudget(fixedPath, budgetBytes)));
+      await checkRunDir(raw.output, Boolean(raw.force), chunked);
       const reporter = createReporter(globals());
+      const landmarks = raw.fixedLandmarks && raw.movingLandmarks ? { landmarks: { fixed: raw.fixedLandmarks, moving: raw.movingLandmarks } } : {};
       try {
+        if (chunked) {
+          const run = await registerChunked(fixedPath, movingPath, raw.output, {
+            ...parseChunkOptions(raw), budgetBytes, threads, preset, metric, deformable, dof, flips: Boolean(raw.flip), seed, channels, ...landmarks,
+            progress: reporter.progress,
+            onGlobalProgress: (e) => reporter.progress({ stage: `global ${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
+          });
+          printChunkedSummary(reporter, `registered ${movingPath} → ${fixedPath} (chunked)`, raw.output, run);
+          return;
+        }
         const run = await registerRun(fixedPath, movingPath, raw.output, {
           preset, metric, deformable, dof, flips: Boolean(raw.flip), budgetBytes, seed, threads, channels, progress: reporter.progress,
           onProgress: (e) => reporter.progress({ stage: `${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
-          ...(raw.fixedLandmarks && raw.movingLandmarks ? { landmarks: { fixed: raw.fixedLandmarks, moving: raw.movingLandmarks } } : {}),
+          ...landmarks,
         });
         printRunSummary(reporter, `registered ${movingPath} → ${fixedPath}`, raw.output, run);
       } finally {

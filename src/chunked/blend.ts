@@ -1,0 +1,158 @@
+// Stitching the chunks: a partition-of-unity blend of their residual lattices into one seamless field, the seam
+// measurements that show it, and folding T = A ∘ (id + d_global) ∘ (id + r) into one lattice T(p) = A(p + d(p)).
+
+import { voxelCount, type Vec3 } from "../core/space.js";
+import type { DisplacementGrid, RegistrationTransform } from "../transforms/registration-transform.js";
+import { addDisplacementAt } from "../transforms/registration-transform.js";
+import { indexToPhysical } from "../core/space.js";
+import { chunkNodeWeights, type ChunkGrid, type ChunkSpec } from "./chunk-grid.js";
+
+/** How well neighbouring chunks agree, and whether the stitched field shows their borders. */
+export interface SeamStats {
+  /** Largest |r_a − r_b| over the lattice nodes two neighbouring chunks share (what a hard cut would jump by), physical units. */
+  neighbourDisagreementMax: number;
+  /** 95th percentile of the same over every shared node. */
+  neighbourDisagreementP95: number;
+  /**
+   * Largest change of the stitched field's step across a core border: |(f(b) − f(b−1)) − (f(b−1) − f(b−2))| at the
+   * nodes b straddling each border, physical units. A seam (a jump in value or in slope) shows up here; a smooth
+   * field gives about its second difference.
+   */
+  borderJumpMax: number;
+  /** The same second difference over all nodes away from borders, 99th percentile, for scale. */
+  interiorJumpP99: number;
+}
+
+/**
+ * Blends the chunks' residual lattices (vector-first over each chunk's node box; null = the chunk keeps T_global,
+ * residual zero) with their ramp weights, in chunk order, normalised by the weight sum. Returns the residual over the
+ * whole lattice, vector-first [ndim, lattice z, y, x].
+ */
+export function blendResiduals(grid: ChunkGrid, ndim: 2 | 3, residualOf: (chunk: ChunkSpec) => Float32Array | null): Float32Array {
+  const [lz, ly, lx] = grid.latticeShape, total = lz * ly * lx;
+  const sum = new Float64Array(ndim * total), weight = new Float64Array(total);
+  for (const chunk of grid.chunks) {
+    const w = chunkNodeWeights(grid, chunk), r = residualOf(chunk);
+    const [nz, ny, nx] = chunk.nodes.size, m = nz * ny * nx, [sz, sy, sx] = chunk.nodes.start;
+    let o = 0;
+    for (let z = 0; z < nz; z++) {
+      for (let y = 0; y < ny; y++) {
+        for (let x = 0; x < nx; x++, o++) {
+          const g = ((sz + z) * ly + sy + y) * lx + sx + x;
+          weight[g] = weight[g]! + w[o]!;
+          if (r) for (let c = 0; c < ndim; c++) sum[c * total + g] = sum[c * total + g]! + w[o]! * r[c * m + o]!;
+        }
+      }
+    }
+  }
+  const out = new Float32Array(ndim * total);
+  for (let g = 0; g < total; g++) {
+    const wg = weight[g]!;
+    if (wg > 0) for (let c = 0; c < ndim; c++) out[c * total + g] = sum[c * total + g]! / wg;
+  }
+  return out;
+}
+
+function percentile(values: number[], q: number): number {
+  if (values.length === 0) return 0;
+  const s = Float64Array.from(values).sort();
+  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))]!;
+}
+
+/** Seam measurements of a blended lattice `field` and the chunks' own residuals. */
+export function seamStats(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, residualOf: (chunk: ChunkSpec) => Float32Array | null): SeamStats {
+  const [lz, ly, lx] = grid.latticeShape, total = lz * ly * lx, L = grid.latticeShape;
+  // Neighbour disagreement: every pair of chunks adjacent along an axis, over the nodes both cover.
+  const byPosition = new Map(grid.chunks.map((c) => [c.position.join(","), c]));
+  const disagreement: number[] = [];
+  for (const a of grid.chunks) {
+    const ra = residualOf(a) ?? new Float32Array(ndim * voxelCount(a.nodes.size));
+    for (let axis = 0; axis < 3; axis++) {
+      const pos = [...a.position] as Vec3;
+      pos[axis]! += 1;
+      const b = byPosition.get(pos.join(","));
+      if (!b) continue;
+      const rb = residualOf(b) ?? new Float32Array(ndim * voxelCount(b.nodes.size));
+      const lo = [0, 1, 2].map((k) => Math.max(a.nodes.start[k]!, b.nodes.start[k]!));
+      const hi = [0, 1, 2].map((k) => Math.min(a.nodes.start[k]! + a.nodes.size[k]!, b.nodes.start[k]! + b.nodes.size[k]!));
+      const ma = voxelCount(a.nodes.size), mb = voxelCount(b.nodes.size);
+      const idx = (c: ChunkSpec, z: number, y: number, x: number) => ((z - c.nodes.start[0]) * c.nodes.size[1] + y - c.nodes.start[1]) * c.nodes.size[2] + x - c.nodes.start[2];
+      for (let z = lo[0]!; z < hi[0]!; z++) {
+        for (let y = lo[1]!; y < hi[1]!; y++) {
+          for (let x = lo[2]!; x < hi[2]!; x++) {
+            const ia = idx(a, z, y, x), ib = idx(b, z, y, x);
+            let s = 0;
+            for (let c = 0; c < ndim; c++) s += (ra[c * ma + ia]! - rb[c * mb + ib]!) ** 2;
+            disagreement.push(Math.sqrt(s));
+          }
+        }
+      }
+    }
+  }
+  // Second differences along each axis; nodes whose stencil straddles a core border are "border" ones.
+  const isBorder = [0, 1, 2].map((a) => {
+    const flags = new Uint8Array(L[a]!);
+    for (let k = 2; k < L[a]!; k++) {
+      const v0 = (k - 1) * grid.step[a]!, v1 = k * grid.step[a]!;
+      // a core border at voxel c (a multiple of the core size) lies in (v0, v1]
+      const c = Math.ceil((v0 + 1) / grid.size[a]!) * grid.size[a]!;
+      if (c > v0 && c <= v1 && c < grid.shape[a]!) flags[k] = 1;
+    }
+    return flags;
+  });
+  let borderJumpMax = 0;
+  const interior: number[] = [];
+  const strides = [ly * lx, lx, 1];
+  for (let axis = 0; axis < 3; axis++) {
+    if (L[axis]! < 3) continue;
+    const st = strides[axis]!;
+    for (let z = 0; z < lz; z++) {
+      for (let y = 0; y < ly; y++) {
+        for (let x = 0; x < lx; x++) {
+          const k = [z, y, x][axis]!;
+          if (k < 2) continue;
+          const g = (z * ly + y) * lx + x;
+          let s = 0;
+          for (let c = 0; c < ndim; c++) {
+            const f0 = field[c * total + g - 2 * st]!, f1 = field[c * total + g - st]!, f2 = field[c * total + g]!;
+            s += (f2 - 2 * f1 + f0) ** 2;
+          }
+          const j = Math.sqrt(s);
+          if (isBorder[axis]![k]) borderJumpMax = Math.max(borderJumpMax, j);
+          else if ((x + y + z) % 7 === 0) interior.push(j);
+        }
+      }
+    }
+  }
+  return {
+    neighbourDisagreementMax: disagreement.reduce((m, v) => Math.max(m, v), 0),
+    neighbourDisagreementP95: percentile(disagreement, 0.95),
+    borderJumpMax,
+    interiorJumpP99: percentile(interior, 0.99),
+  };
+}
+
+/**
+ * The final transform T(p) = T_global(p + r(p)) as one lattice: d(p) = r(p) + d_g(p + r(p)) evaluated exactly at each
+ * node p (T_global's own field is interpolated at the displaced point, never resampled grid to grid), so that
+ * T(p) = A(p + d(p)) with d linearly interpolated between nodes.
+ */
+export function foldTransform(global: RegistrationTransform, residual: Float32Array, lattice: { shape: Vec3; space: DisplacementGrid["space"] }): RegistrationTransform {
+  const ndim = global.ndim, [nz, ny, nx] = lattice.shape, n = nz * ny * nx, first = ndim === 3 ? 0 : 1;
+  const data = new Float32Array(ndim * n);
+  let g = 0;
+  for (let z = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++, g++) {
+        const p = indexToPhysical(lattice.space, [z, y, x]);
+        const r: Vec3 = [0, 0, 0];
+        for (let c = 0; c < ndim; c++) r[first + c] = residual[c * n + g]!;
+        const q: Vec3 = [p[0] + r[0], p[1] + r[1], p[2] + r[2]];
+        const d: Vec3 = [...r];
+        if (global.displacement) addDisplacementAt(global.displacement, q, d);
+        for (let c = 0; c < ndim; c++) data[c * n + g] = d[first + c]!;
+      }
+    }
+  }
+  return { ...global, displacement: { ndim, shape: [...lattice.shape], space: lattice.space, data } };
+}

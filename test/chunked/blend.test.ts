@@ -1,0 +1,88 @@
+// Stitching: the blend reproduces a field every chunk agrees on exactly, hides chunk-to-chunk offsets that a hard
+// cut would show at the borders, and the folded transform equals T_global(p + r(p)) at the lattice nodes.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { defaultSpace, indexToPhysical, type Vec3 } from "../../src/core/space.js";
+import { chunkGrid, type ChunkSpec } from "../../src/chunked/chunk-grid.js";
+import { blendResiduals, foldTransform, seamStats } from "../../src/chunked/blend.js";
+import { affineFromParams } from "../../src/transforms/affine.js";
+import { mapPoints, type RegistrationTransform } from "../../src/transforms/registration-transform.js";
+
+const grid = chunkGrid([1, 1024, 800], [1, 256, 256], [0, 40, 40], [1, 8, 8]);
+const [, ly, lx] = grid.latticeShape, total = ly * lx;
+const smooth = (c: number, y: number, x: number) => (c === 0 ? 2 * Math.sin((y * 8) / 300) : 1.5 * Math.cos((x * 8) / 250 + (y * 8) / 500));
+
+/** The chunk's residual: the smooth field at its nodes plus a per-chunk constant offset. */
+function residualWith(offset: (c: ChunkSpec) => [number, number]): (c: ChunkSpec) => Float32Array {
+  return (chunk) => {
+    const [, ny, nx] = chunk.nodes.size, m = ny * nx, out = new Float32Array(2 * m), o = offset(chunk);
+    for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
+      for (let c = 0; c < 2; c++) out[c * m + y * nx + x] = smooth(c, chunk.nodes.start[1] + y, chunk.nodes.start[2] + x) + o[c]!;
+    }
+    return out;
+  };
+}
+
+test("blend: chunks that agree give back their field at every node", () => {
+  const field = blendResiduals(grid, 2, residualWith(() => [0, 0]));
+  for (let y = 0; y < ly; y++) for (let x = 0; x < lx; x++) {
+    for (let c = 0; c < 2; c++) assert.ok(Math.abs(field[c * total + y * lx + x]! - smooth(c, y, x)) < 1e-5);
+  }
+});
+
+test("blend: flagged chunks (null) pull the field smoothly to zero in their core", () => {
+  const flagged = grid.chunks.find((c) => c.position[1] === 1 && c.position[2] === 1)!;
+  const field = blendResiduals(grid, 2, (c) => (c.id === flagged.id ? null : residualWith(() => [1, 1])(c)));
+  const cy = (flagged.core.start[1] + 128) / 8, cx = (flagged.core.start[2] + 128) / 8;
+  assert.equal(field[cy * lx + cx], 0, "the flagged core's centre keeps T_global");
+});
+
+test("seams: per-chunk offsets jump at the borders when cut hard, not when blended", () => {
+  const offsets = new Map(grid.chunks.map((c) => [c.id, [((c.id * 7919) % 13) / 13 - 0.5, ((c.id * 104729) % 11) / 11 - 0.5] as [number, number]]));
+  const residualOf = residualWith((c) => offsets.get(c.id)!);
+  const blended = blendResiduals(grid, 2, residualOf);
+  // Hard cut: each node takes the residual of the chunk whose core holds it.
+  const hard = new Float32Array(2 * total);
+  for (const c of grid.chunks) {
+    const r = residualOf(c), [, ny, nx] = c.nodes.size, m = ny * nx;
+    for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++) {
+      const gy = c.nodes.start[1] + y, gx = c.nodes.start[2] + x;
+      const vy = Math.min(gy * 8, 1023), vx = Math.min(gx * 8, 799);
+      if (vy < c.core.start[1] || vy >= c.core.start[1] + c.core.size[1] || vx < c.core.start[2] || vx >= c.core.start[2] + c.core.size[2]) continue;
+      for (let k = 0; k < 2; k++) hard[k * total + gy * lx + gx] = r[k * m + y * nx + x]!;
+    }
+  }
+  const s = seamStats(grid, 2, blended, residualOf);
+  const h = seamStats(grid, 2, hard, residualOf);
+  assert.ok(s.neighbourDisagreementMax > 0.3, `neighbours disagree by up to ${s.neighbourDisagreementMax}`);
+  assert.ok(h.borderJumpMax > 0.3, `a hard cut jumps by ${h.borderJumpMax}`);
+  assert.ok(s.borderJumpMax < 0.05, `the blended field's border jump ${s.borderJumpMax} px`);
+});
+
+test("foldTransform: T(p) = T_global(p + r(p)) at every lattice node", () => {
+  const space = defaultSpace();
+  const g = chunkGrid([1, 200, 160], [1, 64, 64], [0, 8, 8], [1, 4, 4]);
+  const [, gy, gx] = g.latticeShape, n = gy * gx;
+  const globalField = new Float32Array(2 * 11 * 9);
+  for (let i = 0; i < globalField.length; i++) globalField[i] = Math.sin(i * 0.37) * 3;
+  const global: RegistrationTransform = {
+    ndim: 2, affine: affineFromParams({ rotation: [0, 0, 0.05], zoom: [1, 1.02, 0.99], translation: [0, 3, -2], shear: [0, 0, 0] }, [0, 100, 80], 2),
+    displacement: { ndim: 2, shape: [1, 11, 9], space: { ...space, spacing: [1, 20, 20] }, data: globalField },
+  };
+  const residual = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    residual[i] = Math.cos(i * 0.11);
+    residual[n + i] = Math.sin(i * 0.07) * 0.5;
+  }
+  const latticeSpace = { ...space, spacing: [1, 4, 4] as Vec3 };
+  const folded = foldTransform(global, residual, { shape: g.latticeShape, space: latticeSpace });
+  let worst = 0;
+  for (let y = 0; y < gy; y++) for (let x = 0; x < gx; x++) {
+    const p = indexToPhysical(latticeSpace, [0, y, x]);
+    const i = y * gx + x;
+    const expected = mapPoints(global, Float64Array.from([p[0], p[1] + residual[i]!, p[2] + residual[n + i]!]));
+    const got = mapPoints(folded, Float64Array.from(p));
+    worst = Math.max(worst, Math.hypot(got[1]! - expected[1]!, got[2]! - expected[2]!));
+  }
+  assert.ok(worst < 1e-4, `largest difference ${worst} (float32 storage)`);
+});
