@@ -5,8 +5,8 @@ import * as api from "../src/index.js";
 test("the public export list is deliberate (update this snapshot when adding to the API)", () => {
   assert.deepEqual(Object.keys(api).sort(), [
     "AbortedError", "BudgetError", "DTYPES", "InputError", "OptionError", "OutputError", "READABLE_FORMATS", "TeraregError",
-    "WRITABLE_FORMATS", "allocatePixels", "arraySource", "bytesPerSample", "formatLandmarks", "indexToPhysical", "isTeraregError",
-    "freeMemoryBudget", "levelSpace", "loadTransform", "makePlan", "mapPoints", "mapPointsInverse", "openImage", "parseLandmarks", "patternSource",
+    "WRITABLE_FORMATS", "allocatePixels", "arraySource", "bytesPerSample", "formatLandmarks", "freeMemoryBudget", "indexToPhysical", "isTeraregError",
+    "levelSpace", "loadTransform", "makePlan", "mapPoints", "mapPointsInverse", "openImage", "parseLandmarks", "patternSource",
     "physicalToIndex", "planFiles", "pyramidLevels", "readLandmarks", "registerChunked", "registerImages", "rejectNaN", "saveTransform", "voxelCount",
     "warpedSource", "withPyramid", "writeImage",
   ]);
