@@ -2,7 +2,7 @@
 // fixed chunk (core + halo) against the moving image pre-warped through T_global, and sample the residual on the lattice.
 
 import type { Source } from "../core/source.js";
-import { voxelCount, type Region, type Vec3 } from "../core/space.js";
+import { levelSpace, voxelCount, type Region, type Vec3 } from "../core/space.js";
 import type { Kernels } from "../compute/kernels.js";
 import { referenceKernels } from "../compute/reference-kernels.js";
 import { createField, type Field } from "../kernels/types.js";
@@ -14,6 +14,7 @@ import { toPhysical } from "../registration/register-images.js";
 import { identity4, mul4 } from "../transforms/affine.js";
 import type { RegistrationTransform } from "../transforms/registration-transform.js";
 import { warpedSource } from "../warp/warped-source.js";
+import { createTileMapper, mapTileCoordinates } from "../warp/tile-mapper.js";
 import type { ChunkSpec } from "./chunk-grid.js";
 import type { ForegroundRule } from "./foreground.js";
 import { foregroundFraction } from "./foreground.js";
@@ -79,6 +80,51 @@ function coreMask(extended: Region, core: Region): Uint8Array {
   return m;
 }
 
+/**
+ * 1 where T_global maps the voxel of `extended` (refinement level) inside the moving image with a voxel to spare:
+ * elsewhere the pre-warped moving image is fill, and its edge must not pull the registration.
+ */
+function insideMoving(ctx: ChunkContext, extended: Region): Uint8Array {
+  const ndim = ctx.plan.ndim, n = voxelCount(extended.size);
+  const mapper = createTileMapper(ctx.global, levelSpace(ctx.fixed.meta, ctx.plan.refinement.level), levelSpace(ctx.moving.meta, 0));
+  const coords = new Float64Array(ndim * n);
+  mapTileCoordinates(mapper, extended, coords);
+  const shape = ctx.moving.meta.levels[0]!.shape, first = ndim === 3 ? 0 : 1;
+  const out = new Uint8Array(n).fill(1);
+  for (let c = 0; c < ndim; c++) {
+    const hi = shape[first + c]! - 2;
+    for (let i = 0; i < n; i++) {
+      const v = coords[c * n + i]!;
+      if (!(v >= 1 && v <= hi)) out[i] = 0;
+    }
+  }
+  return out;
+}
+
+/** A mask on the grid of a 2×-shrunk level: a coarse voxel counts when every fine voxel it covers does. */
+function shrinkMask(mask: Uint8Array, fine: Vec3, coarse: Vec3): Uint8Array {
+  const f = coarse.map((c, a) => (c === fine[a] ? 1 : 2));
+  const out = new Uint8Array(coarse[0] * coarse[1] * coarse[2]);
+  let o = 0;
+  for (let z = 0; z < coarse[0]; z++) {
+    for (let y = 0; y < coarse[1]; y++) {
+      for (let x = 0; x < coarse[2]; x++, o++) {
+        let v = 1;
+        for (let dz = 0; dz < f[0]! && v; dz++) {
+          for (let dy = 0; dy < f[1]! && v; dy++) {
+            for (let dx = 0; dx < f[2]! && v; dx++) {
+              const zz = Math.min(z * f[0]! + dz, fine[0] - 1), yy = Math.min(y * f[1]! + dy, fine[1] - 1), xx = Math.min(x * f[2]! + dx, fine[2] - 1);
+              v = mask[(zz * fine[1] + yy) * fine[2] + xx]!;
+            }
+          }
+        }
+        out[o] = v;
+      }
+    }
+  }
+  return out;
+}
+
 /** Samples a physical displacement field over `extended` at the chunk's lattice nodes (clamped to the chunk). */
 function sampleNodes(d: Float32Array, extended: Region, nodes: Region, step: Vec3, ndim: 2 | 3): Float32Array {
   const [ez, ey, ex] = extended.size, n = ez * ey * ex;
@@ -120,6 +166,8 @@ export async function runChunk(ctx: ChunkContext, chunk: ChunkSpec): Promise<Chu
     level, interpolation: "linear", ...(channels.moving !== undefined ? { channels: [channels.moving] } : {}), kernels,
   });
   const w = await readRegionImage(warped, 0, chunk.extended);
+  const valid = insideMoving(ctx, chunk.extended);
+  for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! & valid[i]!;
   normaliseIntensity(f.image);
   normaliseIntensity(w.image);
   const fixedLevels = chunkSchedule(f, p.iterations.length);
@@ -127,8 +175,9 @@ export async function runChunk(ctx: ChunkContext, chunk: ChunkSpec): Promise<Chu
   const iterations = p.iterations.slice(p.iterations.length - fixedLevels.length);
   const zeroField = createField(f.image.shape, ndim);
   const before = await costWith(f, w, zeroField, mask, p.nccRadius, kernels);
+  const fixedMasks = fixedLevels.length > 1 ? [shrinkMask(valid, f.image.shape, fixedLevels[0]!.image.shape), valid] : [valid];
   const dense = await registerGreedy(fixedLevels, movingLevels, identity4(), ndim, {
-    metric: "ncc", radius: p.nccRadius, iterations, sigmaUpdate: p.sigmaUpdate, sigmaField: p.sigmaField, stepVoxels: p.stepVoxels, mode: "greedy",
+    fixedMasks, metric: "ncc", radius: p.nccRadius, iterations, sigmaUpdate: p.sigmaUpdate, sigmaField: p.sigmaField, stepVoxels: p.stepVoxels, mode: "greedy",
   }, kernels);
   const after = await costWith(f, w, dense.displacement, mask, p.nccRadius, kernels);
   if (!(after <= before)) return zero({ id: chunk.id, foreground, before, after, flag: "worse" });

@@ -34,6 +34,8 @@ export interface GreedyOptions {
   mode?: "greedy" | "svf";
   /** Stop a level when the metric improved less than this (relative) over the last 10 iterations. @default 1e-4 */
   tolerance?: number;
+  /** Fixed voxels that count, one mask per level (coarsest first, each over its level's grid); 0 = ignore. @default all */
+  fixedMasks?: Uint8Array[];
   onIteration?: (e: { level: number; iteration: number; value: number }) => void;
   signal?: AbortSignal;
 }
@@ -78,11 +80,12 @@ function denseMetric(metric: DenseMetric, f: Float32Array, w: Float32Array, shap
 
 /** One evaluation: warped moving, metric, and the force −∂C/∂u (fixed voxel units, vector-first). */
 async function forceAt(
-  fixed: LevelImage, moving: LevelImage, b: Mat4, u: Field, options: GreedyOptions, range: [number, number], kernels: Kernels,
+  fixed: LevelImage, moving: LevelImage, b: Mat4, u: Field, options: GreedyOptions, range: [number, number], kernels: Kernels, fixedMask?: Uint8Array,
 ): Promise<{ value: number; force: Field }> {
   const nd = u.ndim, shape = fixed.image.shape;
   const coords = warpCoordinates(b, u);
   const res = await kernels.resampleAt(moving.image, { data: coords, shape, ndim: nd }, { interpolation: "linear", gradient: true, mask: true });
+  if (fixedMask) for (let i = 0; i < fixedMask.length; i++) res.mask![i] = res.mask![i]! & fixedMask[i]!;
   const m = denseMetric(options.metric ?? "ncc", fixed.image.data, res.image.data, shape, res.mask!, options.radius ?? 2, range);
   const n = m.gradient.length, g = res.gradient!.data, force = createField(shape, nd);
   const first = nd === 3 ? 0 : 1;
@@ -144,7 +147,7 @@ export async function registerGreedy(
     let it = 0;
     for (; it < (options.iterations[l] ?? 0); it++) {
       if (options.signal?.aborted) throw new AbortedError("deformable registration");
-      const { value, force } = await forceAt(fixed, moving, b, u, options, range, kernels);
+      const { value, force } = await forceAt(fixed, moving, b, u, options, range, kernels, options.fixedMasks?.[l]);
       history.push(value);
       options.onIteration?.({ level: l, iteration: it, value });
       if (history.length > 10) {
@@ -162,7 +165,7 @@ export async function registerGreedy(
         u = await kernels.gaussianSmoothField(await kernels.composeFields(u, update), options.sigmaField ?? 0.707);
       }
     }
-    const last = (await forceAt(fixed, moving, b, u, options, range, kernels)).value;
+    const last = (await forceAt(fixed, moving, b, u, options, range, kernels, options.fixedMasks?.[l])).value;
     levels.push({ valueBefore: history[0] ?? last, valueAfter: last, iterations: it });
   }
   return { displacement: u!, ...(v ? { velocity: v } : {}), levels };
