@@ -8,6 +8,7 @@ import { benchKernels } from "./kernels.js";
 import { benchWarp } from "./warp.js";
 import { benchRegistration } from "./registration.js";
 import { benchSynthetic } from "./synthetic.js";
+import { benchChunked } from "./chunked.js";
 import { machineInfo } from "./machine.js";
 import { writeSection } from "./markdown.js";
 
@@ -16,6 +17,7 @@ const SUITES: Record<string, () => Promise<string>> = {
   kernels: () => benchKernels(),
   warp: () => benchWarp({ size: Number(process.env.TERAREG_BENCH_WARP_SIZE ?? 8192) }),
   registration: () => benchRegistration({ presets: ["fast", "accurate"] }),
+  chunked: () => benchChunked({ cases: (process.env.TERAREG_BENCH_CHUNKED_CASES ?? "2d_2048,3d_128").split(",").filter(Boolean) }),
   synthetic: () => benchSynthetic({ cases: (process.env.TERAREG_BENCH_SYNTH_CASES ?? "2d_1024,3d_128").split(",").filter(Boolean), presets: ["fast", "accurate"] }),
 };
 

@@ -2,7 +2,7 @@
 // (texture-source.ts), fixed = the moving resampled through the truth T (truth.ts) on the same grid, so that
 // fixed(x) = moving(T(x)) exactly, with landmark CSVs (fixed → moving) and the transform written beside them.
 
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ProgressFn } from "../core/progress.js";
 import type { Vec3 } from "../core/space.js";
@@ -27,6 +27,8 @@ export interface SynthOptions {
   /** Textures to tile; @default the package's sample images (assets/demo). */
   textures?: readonly GrayTexture[];
   progress?: ProgressFn;
+  /** Keep a pair already in `outDir` whose truth.json says the same shape, seed, dtype and landmark count. @default false */
+  reuse?: boolean;
 }
 
 export interface SynthResult {
@@ -96,6 +98,15 @@ export async function synthesize(outDir: string, options: SynthOptions): Promise
     truth,
     identityTreMedian: NaN,
   };
+  if (options.reuse) {
+    const old = await readFile(out.truthJson, "utf8").then((t) => JSON.parse(t) as Record<string, unknown>, () => undefined);
+    const same = old && JSON.stringify(old["shape"]) === JSON.stringify(shape) && old["seed"] === seed && old["dtype"] === dtype
+      && (old["landmarks"] as { count?: number } | undefined)?.count !== undefined;
+    if (same && (await Promise.all([out.fixed, out.moving, out.fixedLandmarks, out.movingLandmarks].map((f) => stat(f).then(() => true, () => false)))).every(Boolean)) {
+      out.identityTreMedian = (old["landmarks"] as { identityTreMedian: number }).identityTreMedian;
+      return out;
+    }
+  }
   const lm = synthLandmarks(truth, shape, count, seed);
   const d = [...lm.fixed.keys()].map((k) => Math.hypot(...lm.fixed.get(k)!.map((v, i) => v - lm.moving.get(k)![i]!)));
   out.identityTreMedian = median(d);

@@ -63,7 +63,7 @@ export function printRunSummary(reporter: Reporter, title: string, runDir: strin
 }
 
 /** The closing summary of a chunked run: TRE global → final, chunks, seams, Jacobian, time per stage. */
-function printChunkedSummary(reporter: Reporter, title: string, runDir: string, run: ChunkedRunResult): void {
+export function printChunkedSummary(reporter: Reporter, title: string, runDir: string, run: ChunkedRunResult): void {
   const flagged = run.chunks.filter((c) => c.flag).length;
   const fields: Record<string, string> = {
     output: runDir,
