@@ -108,19 +108,42 @@ function displacedRow2(
   // Matrix entries in locals: `out` is a Float64Array too, so V8 would otherwise reload them after every store.
   const ky = k[6]!, kx = k[10]!, gy1 = g[6]!, gx1 = g[10]!, l4 = l[4]!, l5 = l[5]!, l7 = l[7]!, l8 = l[8]!;
   const gyb = g[4]! * z + g[5]! * y + g[7]!, gxb = g[8]! * z + g[9]! * y + g[11]!;
+  // The grid cell changes every few hundred voxels: its 8 values are reloaded only when it does, and with no x → y
+  // coupling (gy1 = 0, an axis-aligned grid) the y weights are the row's. Same operations in the same order, same bits.
+  let cell = -1, d00 = 0, d01 = 0, d10 = 0, d11 = 0, e00 = 0, e01 = 0, e10 = 0, e11 = 0;
+  let gyRow = gyb < 0 ? 0 : gyb > ny - 1 ? ny - 1 : gyb, iyRow = Math.floor(gyRow);
+  if (iyRow > my) iyRow = my;
+  const fyRow = ny > 1 ? gyRow - iyRow : 0, rowFixed = gy1 === 0;
   for (let i = 0; i < dx; i++) {
     const x = x0 + i;
-    let gy = gyb + gy1 * x, gx = gxb + gx1 * x;
-    gy = gy < 0 ? 0 : gy > ny - 1 ? ny - 1 : gy;
+    let gx = gxb + gx1 * x;
     gx = gx < 0 ? 0 : gx > nx - 1 ? nx - 1 : gx;
-    let iy = Math.floor(gy), ix = Math.floor(gx);
-    if (iy > my) iy = my;
+    let ix = Math.floor(gx);
     if (ix > mx) ix = mx;
-    const fy = ny > 1 ? gy - iy : 0, fx = nx > 1 ? gx - ix : 0, hy = 1 - fy, hx = 1 - fx;
+    let iy = iyRow, fy = fyRow;
+    if (!rowFixed) {
+      let gy = gyb + gy1 * x;
+      gy = gy < 0 ? 0 : gy > ny - 1 ? ny - 1 : gy;
+      iy = Math.floor(gy);
+      if (iy > my) iy = my;
+      fy = ny > 1 ? gy - iy : 0;
+    }
+    const fx = nx > 1 ? gx - ix : 0, hy = 1 - fy, hx = 1 - fx;
     const b = iy * nx + ix;
-    const b1 = b + plane;
-    const ddy = (d[b]! * hx + d[b + sx]! * fx) * hy + (d[b + sy]! * hx + d[b + sy + sx]! * fx) * fy;
-    const ddx = (d[b1]! * hx + d[b1 + sx]! * fx) * hy + (d[b1 + sy]! * hx + d[b1 + sy + sx]! * fx) * fy;
+    if (b !== cell) {
+      const b1 = b + plane;
+      cell = b;
+      d00 = d[b]!;
+      d01 = d[b + sx]!;
+      d10 = d[b + sy]!;
+      d11 = d[b + sy + sx]!;
+      e00 = d[b1]!;
+      e01 = d[b1 + sx]!;
+      e10 = d[b1 + sy]!;
+      e11 = d[b1 + sy + sx]!;
+    }
+    const ddy = (d00 * hx + d01 * fx) * hy + (d10 * hx + d11 * fx) * fy;
+    const ddx = (e00 * hx + e01 * fx) * hy + (e10 * hx + e11 * fx) * fy;
     out[o + i] = by + ky * x + (l4 * ddy + l5 * ddx);
     out[n + o + i] = bx + kx * x + (l7 * ddy + l8 * ddx);
   }

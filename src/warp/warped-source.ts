@@ -2,7 +2,7 @@
 // reads only the moving window it needs, and interpolates. Writing it to a file is io/write.ts's job (writeImage).
 
 import { checkRead } from "../core/check-read.js";
-import { bytesPerSample, dtypeRange, isFloat, type PixelArray } from "../core/dtype.js";
+import { allocatePixels, bytesPerSample, dtypeRange, isFloat, type PixelArray } from "../core/dtype.js";
 import { AbortedError, BudgetError, OptionError } from "../core/errors.js";
 import type { ReadOptions, Source } from "../core/source.js";
 import { formatRegion, levelSpace, voxelCount, type ImageMeta, type Region, type Vec3 } from "../core/space.js";
@@ -13,6 +13,7 @@ import type { RegistrationTransform } from "../transforms/registration-transform
 import { castSamples, filledPlane, float32Exact, toFloat32 } from "./cast-samples.js";
 import { clipToImage, movingWindow, shiftCoordinates } from "./moving-window.js";
 import { gatherNearestExact } from "./nearest-gather.js";
+import { sampleWindowBand } from "./sample-window.js";
 import { selectMovingLevel } from "./select-moving-level.js";
 import { createTileMapper, mapTileCoordinates, type TileMapper } from "./tile-mapper.js";
 
@@ -180,28 +181,39 @@ async function readWarped(plan: WarpPlan, meta: ImageMeta, region: Region, level
   const movingChannels = channels.map((c) => plan.channelMap[c]!);
   const signal = options?.signal;
   const pieces = splitRegion(region, plan.tileVoxels);
-  if (pieces.length === 1) {
+  const outs = pieces.length === 1 ? [] : movingChannels.map(() => filledPlane(meta.dtype, voxelCount(region.size), 0));
+  // One piece ahead: its positions are mapped and its window read (decoded on the thread pool) while this one is sampled.
+  let next: PreparedPiece | undefined;
+  for (let k = 0; k < pieces.length; k++) {
     if (signal?.aborted) throw new AbortedError(`reading ${meta.path}`);
-    return warpPiece(plan, region, movingChannels, signal);
-  }
-  const outs = movingChannels.map(() => filledPlane(meta.dtype, voxelCount(region.size), 0));
-  for (const piece of pieces) {
-    if (signal?.aborted) throw new AbortedError(`reading ${meta.path}`);
-    const planes = await warpPiece(plan, piece, movingChannels, signal);
-    planes.forEach((p, c) => pastePiece(outs[c]!, region, p, piece));
+    const cur = next ?? preparePiece(plan, pieces[k]!, movingChannels, signal);
+    const planes = cur.planes ? await cur.planes : undefined;
+    next = k + 1 < pieces.length ? preparePiece(plan, pieces[k + 1]!, movingChannels, signal) : undefined;
+    const sampled = await samplePiece(plan, cur, planes, movingChannels.length);
+    if (pieces.length === 1) return sampled;
+    sampled.forEach((p, c) => pastePiece(outs[c]!, region, p, cur.piece));
   }
   return outs;
 }
 
-/** Warps one piece: map, bound, read the window, sample each channel. */
-async function warpPiece(plan: WarpPlan, piece: Region, movingChannels: number[], signal?: AbortSignal): Promise<PixelArray[]> {
+/** A piece whose positions are mapped and whose moving window is being read. */
+interface PreparedPiece {
+  piece: Region;
+  /** Positions in window index units (NaN outside the moving image), vector-first; undefined when none is inside. */
+  coords?: Float64Array;
+  window?: Region;
+  planes?: Promise<PixelArray[]>;
+}
+
+/** Maps one piece, bounds its window (refusing one over the budget) and starts reading it. */
+function preparePiece(plan: WarpPlan, piece: Region, movingChannels: number[], signal?: AbortSignal): PreparedPiece {
   const { mapper, movingShape } = plan;
   const dtype = plan.moving.meta.dtype, ndim = mapper.ndim;
   const n = voxelCount(piece.size);
   const coords = new Float64Array(ndim * n);
   mapTileCoordinates(mapper, piece, coords);
   const bounds = clipToImage(coords, n, ndim, movingShape);
-  if (!bounds) return movingChannels.map(() => filledPlane(dtype, n, plan.storedFill));
+  if (!bounds) return { piece };
   const window = movingWindow(bounds, movingShape, plan.interpolation, plan.cubicMargin);
   const windowVoxels = voxelCount(window.size);
   if (windowVoxels > plan.maxWindowVoxels) {
@@ -214,7 +226,17 @@ async function warpPiece(plan: WarpPlan, piece: Region, movingChannels: number[]
     );
   }
   shiftCoordinates(coords, n, ndim, window.start);
-  const planes = await plan.moving.read(window, plan.movingLevel, { channels: movingChannels, ...(signal ? { signal } : {}) });
+  const planes = plan.moving.read(window, plan.movingLevel, { channels: movingChannels, ...(signal ? { signal } : {}) });
+  planes.catch(() => undefined); // a read ahead whose piece is never reached (an earlier error) must not go unhandled
+  return { piece, coords, window, planes };
+}
+
+/** Samples every channel of a prepared piece from its window's `planes`. */
+async function samplePiece(plan: WarpPlan, prepared: PreparedPiece, planes: PixelArray[] | undefined, channelCount: number): Promise<PixelArray[]> {
+  const dtype = plan.moving.meta.dtype, ndim = plan.mapper.ndim;
+  const { piece, coords, window } = prepared;
+  const n = voxelCount(piece.size);
+  if (!coords || !window || !planes) return Array.from({ length: channelCount }, () => filledPlane(dtype, n, plan.storedFill));
   if (plan.exactNearest) {
     return planes.map((p) => gatherNearestExact(p, window.size, coords, n, ndim, dtype, plan.storedFill));
   }
@@ -222,6 +244,12 @@ async function warpPiece(plan: WarpPlan, piece: Region, movingChannels: number[]
   // Positions off that plane were set to NaN by clipToImage, so they still get the fill.
   const sampleNdim = imageNdim(window.size);
   const data = sampleNdim === ndim ? coords : coords.subarray(n);
+  if (plan.interpolation !== "cubic") {
+    // Nearest and linear of float32-exact dtypes: all channels at once, straight into the output dtype (sample-window.ts).
+    const outs = planes.map(() => allocatePixels(dtype, n));
+    sampleWindowBand({ planes, shape: window.size, coords: data, n, ndim: sampleNdim, interpolation: plan.interpolation, fill: plan.kernelFill, dtype, outs }, 0, n);
+    return outs;
+  }
   const out: PixelArray[] = [];
   for (const p of planes) {
     const r = await plan.kernels.resampleAt(

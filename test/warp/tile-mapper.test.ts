@@ -65,3 +65,46 @@ test("a sub-tile's coordinates are bit-identical to the same voxels of a larger 
     }
   }
 });
+
+/**
+ * The 2D displaced row as first written: every voxel's grid cell, weights and bilinear displacement computed afresh.
+ * mapTileCoordinates reuses the cell and the row's y weights; its values must be these, bit for bit.
+ */
+function plainDisplaced2d(m: ReturnType<typeof createTileMapper>, region: Region): Float64Array {
+  const { k, l } = m, g = m.g!, grid = m.grid!, [, ny, nx] = grid.shape, d = grid.data, plane = ny * nx;
+  const [, y0, x0] = region.start, [, dy, dx] = region.size, n = dy * dx, out = new Float64Array(2 * n);
+  const my = Math.max(ny - 2, 0), mx = Math.max(nx - 2, 0), sy = ny > 1 ? nx : 0, sx = nx > 1 ? 1 : 0;
+  let o = 0;
+  for (let y = y0; y < y0 + dy; y++) {
+    const by = k[4]! * 0 + k[5]! * y + k[7]!, bx = k[8]! * 0 + k[9]! * y + k[11]!;
+    const gyb = g[4]! * 0 + g[5]! * y + g[7]!, gxb = g[8]! * 0 + g[9]! * y + g[11]!;
+    for (let x = x0; x < x0 + dx; x++, o++) {
+      let gy = gyb + g[6]! * x, gx = gxb + g[10]! * x;
+      gy = gy < 0 ? 0 : gy > ny - 1 ? ny - 1 : gy;
+      gx = gx < 0 ? 0 : gx > nx - 1 ? nx - 1 : gx;
+      const iy = Math.min(Math.floor(gy), my), ix = Math.min(Math.floor(gx), mx);
+      const fy = ny > 1 ? gy - iy : 0, fx = nx > 1 ? gx - ix : 0, hy = 1 - fy, hx = 1 - fx;
+      const b = iy * nx + ix, b1 = b + plane;
+      const ddy = (d[b]! * hx + d[b + sx]! * fx) * hy + (d[b + sy]! * hx + d[b + sy + sx]! * fx) * fy;
+      const ddx = (d[b1]! * hx + d[b1 + sx]! * fx) * hy + (d[b1 + sy]! * hx + d[b1 + sy + sx]! * fx) * fy;
+      out[o] = by + k[6]! * x + (l[4]! * ddy + l[5]! * ddx);
+      out[n + o] = bx + k[10]! * x + (l[7]! * ddy + l[8]! * ddx);
+    }
+  }
+  return out;
+}
+
+test("2D displaced coordinates are bit-identical to the plain per-voxel formula (grid aligned with the output, and rotated)", () => {
+  const fixed = space2d(0.1, [0.8, 1.1], [5.5, -3.2]);
+  const base = transform2d([1, 300, 400], fixed);
+  const aligned = { ...base, displacement: { ...base.displacement!, space: { ...base.displacement!.space, direction: fixed.direction } } };
+  for (const t of [base, aligned]) {
+    const m = createTileMapper(t, fixed, space2d(-0.3, [0.9, 1.2], [12, 4]));
+    for (const region of [{ start: [0, -40, -30], size: [1, 380, 470] }, { start: [0, 17, 23], size: [1, 3, 701] }] as Region[]) {
+      const fast = new Float64Array(2 * voxelCount(region.size));
+      mapTileCoordinates(m, region, fast);
+      const plain = plainDisplaced2d(m, region);
+      for (let i = 0; i < fast.length; i++) assert.ok(Object.is(fast[i], plain[i]), `value ${i}: ${fast[i]} vs ${plain[i]}`);
+    }
+  }
+});

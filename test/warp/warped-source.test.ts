@@ -316,3 +316,29 @@ test("bad options are rejected with messages that name them", async () => {
   assert.equal(w.meta.path, "warped:moving.mem");
   await assert.rejects(w.read({ start: [0, 0, 0], size: [1, 11, 1] }, 0), /region: got "0:1,0:11,0:1"/);
 });
+
+test("nearest and linear warps equal resampleAt over the whole moving image + castSamples, byte for byte (2D uint8 × 3, 3D int16)", async () => {
+  const { createTileMapper, mapTileCoordinates } = await import("../../src/warp/tile-mapper.js");
+  const { clipToImage } = await import("../../src/warp/moving-window.js");
+  const { resampleAt } = await import("../../src/kernels/resample-at.js");
+  const { castSamples, toFloat32 } = await import("../../src/warp/cast-samples.js");
+  const cases: [2 | 3, Vec3, Space, Space, RegistrationTransform, DType, number][] = [
+    [2, [1, 301, 517], space2d(0.1, [0.8, 1.1], [5.5, -3.2]), space2d(-0.05, [0.9, 1.0], [12, 4]), transform2d([1, 301, 517], space2d(0.1, [0.8, 1.1], [5.5, -3.2])), "uint8", 3],
+    [3, [23, 31, 37], space3d(), { ...space3d(), origin: [-2, 4, -8], spacing: [1.4, 1, 1.05] }, transform3d([23, 31, 37], space3d()), "int16", 1],
+  ];
+  for (const [ndim, shape, fixed, movingSpace, t, dtype, channels] of cases) {
+    const moving = randomSource(shape, dtype, movingSpace, channels, 5);
+    const planes = await moving.read(fullRegion(shape), 0);
+    const n = voxelCount(shape), coords = new Float64Array(ndim * n);
+    mapTileCoordinates(createTileMapper(t, fixed, movingSpace), fullRegion(shape), coords);
+    clipToImage(coords, n, ndim, shape);
+    for (const interpolation of ["nearest", "linear"] as Interpolation[]) {
+      // Odd pieces (tileVoxels 5000) so pieces, windows and chunks all fall at awkward places.
+      const got = await warpedSource(moving, t, referenceMeta(shape, fixed), { interpolation, fill: 3, tileVoxels: 5000 }).read(fullRegion(shape), 0);
+      planes.forEach((p, c) => {
+        const want = castSamples(resampleAt({ data: toFloat32(p), shape }, { data: coords, shape, ndim }, { interpolation, fill: 3 }).image.data, dtype);
+        sameBytes(got[c]!, want, `${ndim}D ${dtype} ${interpolation} channel ${c}`);
+      });
+    }
+  }
+});

@@ -11,6 +11,11 @@ const deflateAsync = promisify(deflate);
 /** zlib level: 6 is zlib's default balance; equal input and level give equal bytes, which keeps output deterministic. */
 const DEFLATE_LEVEL = 6;
 
+/** An output chunk size that holds the deflate stream of `n` bytes whole (above zlib's deflateBound). */
+export function oneChunk(n: number): number {
+  return n + (n >> 8) + 1024;
+}
+
 /** How tiles are stored: TIFF Compression 1 (none) or 8 (Adobe deflate). */
 export type TileCodec = "none" | "deflate";
 
@@ -31,7 +36,11 @@ export function cutTile(plane: PixelArray, bandWidth: number, y0: number, x0: nu
 export async function encodeTile(samples: PixelArray, codec: TileCodec): Promise<Uint8Array> {
   const bytes = pixelBytes(samples);
   if (codec === "none") return bytes;
-  return deflateAsync(bytes, { level: DEFLATE_LEVEL });
+  // One output chunk that holds the whole stream (deflateBound: n + n/4096·5 + 13, rounded up generously): zlib's async
+  // API hands every chunk back to the main thread before it compresses the next, so with the default 16 KiB chunks a
+  // busy main thread (warping the next band) stalls compression; one chunk lets it run to the end on the thread pool.
+  // The compressed bytes do not depend on the chunk size.
+  return deflateAsync(bytes, { level: DEFLATE_LEVEL, chunkSize: oneChunk(bytes.length) });
 }
 
 /** Appends buffers to a file at a running offset and reports where each landed. */

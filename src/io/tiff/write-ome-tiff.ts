@@ -1,30 +1,28 @@
-// writeOmeTiff: streams a Source into a tiled, pyramidal BigTIFF OME-TIFF with memory bounded by a band of tiles.
-// Level 0 comes from the source band by band; each reduced level is built from the previous level's tiles read back from
-// the file. Byte layout lives in bigtiff-ifd.ts, OME-XML in ome-xml-write.ts, tile cutting in tile-encode.ts.
+// writeOmeTiff: streams a Source into a tiled, pyramidal BigTIFF OME-TIFF with memory bounded by a few bands of tiles.
+// Level 0 comes from the source band by band and every reduced level from the bands above it (pyramid/band-cascade.ts);
+// byte layout lives in bigtiff-ifd.ts, OME-XML in ome-xml-write.ts, tile cutting in tile-encode.ts.
 
-import { open } from "node:fs/promises";
-import { allocatePixels, bytesPerSample, type DType, type PixelArray } from "../../core/dtype.js";
+import { open, rm, type FileHandle } from "node:fs/promises";
+import { allocatePixels, bytesPerSample, type PixelArray } from "../../core/dtype.js";
 import { AbortedError, OptionError } from "../../core/errors.js";
 import type { Source } from "../../core/source.js";
-import type { Region } from "../../core/space.js";
+import { bandCascade } from "../../pyramid/band-cascade.js";
 import { pyramidLevels } from "../../pyramid/levels.js";
-import { reducedReader, type RegionReader } from "../../pyramid/reduced-reader.js";
 import type { WriteOptions } from "../write-options.js";
 import { bigTiffHeader, ifdByteSize, serializeIfd, type IfdEntry } from "./bigtiff-ifd.js";
-import { BlockCache } from "./block-cache.js";
-import { ByteFile } from "./byte-file.js";
 import { buildOmeXml } from "./ome-xml-write.js";
-import { readWindow } from "./read-blocks.js";
 import { Appender, cutTile, encodeTile, type TileCodec } from "./tile-encode.js";
-import type { TiffImage } from "./tiff-image.js";
 import { FieldType, Tag } from "./tiff-tags.js";
 
 /** Source samples read per level-0 band (all channels); wider images are cut into column groups of whole tiles. */
 const BAND_BYTES = 32 * 1024 * 1024;
-/** Working memory per reduced-level block: reduceBlock needs ~56 bytes of float64 per output pixel (one channel at a time). */
+/**
+ * Sets how many tiles of a reduced level are cut per group (and so their order in the file), as when each group's
+ * reduction needed ~56 bytes of float64 per output pixel: kept so the file's bytes stay what they were.
+ */
 const REDUCE_BYTES = 24 * 1024 * 1024;
-/** Decoded tiles of the finer level kept while reading it back. */
-const READBACK_CACHE_BYTES = 16 * 1024 * 1024;
+/** Bytes copied per read when a reduced level's tiles move from their spool file into the output. */
+const COPY_BYTES = 8 * 1024 * 1024;
 
 /** The tiles written for one level: one offset/byte-count array per plane (plane = z + Z · c). */
 interface LevelTiles {
@@ -58,16 +56,6 @@ function checkOptions(source: Source, options: WriteOptions): Checked {
   return { tile, codec, names: [...names] };
 }
 
-/** A read-back view of a written level's plane, in the shape read-blocks.ts reads. */
-function writtenImage(lv: LevelTiles, plane: number, id: number, tile: number, dtype: DType, codec: TileCodec): TiffImage {
-  return {
-    id, name: `written plane ${plane}`, width: lv.width, height: lv.height, samplesPerPixel: 1, dtype, bytesPerSample: bytesPerSample(dtype),
-    compression: codec === "deflate" ? 8 : 1, predictor: 1, planar: 1, photometric: 1, subfileType: 0, tiled: true,
-    blockWidth: tile, blockHeight: tile, blocksAcross: lv.across, blocksDown: lv.down,
-    offsets: lv.offsets[plane]!, byteCounts: lv.byteCounts[plane]!, littleEndian: true, extraSamples: [], subImages: [],
-  };
-}
-
 function newLevel(width: number, height: number, tile: number, planes: number): LevelTiles {
   const across = Math.ceil(width / tile), down = Math.ceil(height / tile);
   return {
@@ -77,20 +65,14 @@ function newLevel(width: number, height: number, tile: number, planes: number): 
   };
 }
 
-/** Reads one region through each channel's reader in turn (one channel's reduction work alive at a time). */
-async function readChannels(readers: RegionReader[], region: Region): Promise<PixelArray[]> {
-  const out: PixelArray[] = [];
-  for (const r of readers) out.push((await r(region))[0]!);
-  return out;
-}
-
 /**
  * Writes `source` as a pyramidal OME-TIFF to exactly `path` (the caller makes it atomic).
  *
  * Always BigTIFF, little-endian, tiled; one IFD per (z, channel) in XYZCT order (IFD = z + Z · c), each with its
  * reduced levels (y and x halved; planes stay separate) as SubIFDs; the OME-XML (2016-06) is in IFD 0.
- * Memory is bounded by a band of one tile row (at most 32 MiB of samples, split into column groups) plus the
- * reduction's working set, not by the image. Same input and options give the same bytes.
+ * Memory is bounded by a few full-width bands of one tile row per level (the source is still read in column groups
+ * of at most 32 MiB) plus the reduction's working set, not by the image; the reduced levels' compressed tiles wait in
+ * spool files beside `path` (removed at the end). Same input and options give the same bytes.
  *
  * Honours tileSize (multiple of 16, default 512), compression ("deflate" default, or "none"), levels, channelNames,
  * progress ({stage: "write level N", unit: "tiles"}) and signal; rejects chunkDepth and zarrVersion.
@@ -110,78 +92,70 @@ export async function writeOmeTiff(source: Source, path: string, options: WriteO
   abortCheck();
 
   const handle = await open(path, "w+");
-  let inFlight: Promise<void> = Promise.resolve();
+  // Reduced levels are built while level 0 streams in, but the file keeps every level's tiles together, level after
+  // level: each reduced level's compressed tiles wait in a spool file beside the output and are copied in at the end.
+  const spools: { path: string; handle: FileHandle }[] = [];
+  const sinks: LevelSink[] = [];
   try {
     await handle.write(bigTiffHeader(0), 0, 16, 0);
     const out = new Appender(handle, 16);
-    const written: LevelTiles[] = [];
-
     for (let l = 0; l < pyramid.length; l++) {
       const [, H, W] = pyramid[l]!.shape;
       const lv = newLevel(W, H, tile, P);
-      const total = lv.across * lv.down * P;
-      let done = 0;
-      options.progress?.({ stage: `write level ${l}`, done, total, unit: "tiles" });
-      // Column groups of whole tiles, sized so a group's samples (level 0) or reduction work (levels ≥ 1) fit the budget.
+      // Column groups of whole tiles: how many tiles one source read (level 0) or one reduction (levels ≥ 1) covered.
       const perTile = l === 0 ? tile * tile * bps * C : tile * tile * (56 + 4 * bps + 2 * bps * C);
       const group = Math.max(1, Math.floor((l === 0 ? BAND_BYTES : REDUCE_BYTES) / perTile));
-      // Reduced levels are built one channel at a time, so the float work of the reduction does not grow with C.
-      let readReduced: ((plane: number) => RegionReader) | undefined;
+      let appender = out;
       if (l > 0) {
-        const prev = written[l - 1]!;
-        const src = { file: ByteFile.wrap(path, handle, out.position), cache: new BlockCache(READBACK_CACHE_BYTES) };
-        readReduced = (plane) => {
-          const image = writtenImage(prev, plane, plane, tile, dtype, codec);
-          const readFiner: RegionReader = async (r: Region) => {
-            const o = allocatePixels(dtype, r.size[1] * r.size[2]);
-            await readWindow(src, image, { y0: r.start[1], x0: r.start[2], height: r.size[1], width: r.size[2], samples: [0], outs: [o], outOffset: 0 });
-            return [o];
-          };
-          return reducedReader(readFiner, [1, prev.height, prev.width], pyramid[l]!.factors, dtype);
-        };
+        const spool = { path: `${path}.level${l}`, handle: await open(`${path}.level${l}`, "w+") };
+        spools.push(spool);
+        appender = new Appender(spool.handle, 0);
       }
-      for (let z = 0; z < Z; z++) {
-        const readers = readReduced ? names.map((_, c) => readReduced!(z + Z * c)) : undefined;
-        for (let ty = 0; ty < lv.down; ty++) {
-          for (let gx = 0; gx < lv.across; gx += group) {
-            abortCheck();
-            const tx1 = Math.min(lv.across, gx + group);
-            const y0 = ty * tile, x0 = gx * tile, h = Math.min(H, y0 + tile) - y0, w = Math.min(W, tx1 * tile) - x0;
-            const planes = readers
-              ? await readChannels(readers, { start: [0, y0, x0], size: [1, h, w] })
-              : await source.read({ start: [z, y0, x0], size: [1, h, w] }, 0, { channels: channelList, ...(options.signal ? { signal: options.signal } : {}) });
-            const encoded: Promise<Uint8Array>[] = [];
-            for (let c = 0; c < C; c++) {
-              for (let tx = gx; tx < tx1; tx++) {
-                const cx = (tx - gx) * tile;
-                encoded.push(encodeTile(cutTile(planes[c]!, w, 0, cx, h, Math.min(tile, w - cx), tile, dtype), codec));
-              }
-            }
-            // Compression runs on the thread pool while the next group is read and reduced; appends stay in order.
-            const previous = inFlight;
-            inFlight = (async () => {
-              const parts = await Promise.all(encoded);
-              await previous;
-              const at = await out.append(parts);
-              let k = 0;
-              for (let c = 0; c < C; c++) {
-                for (let tx = gx; tx < tx1; tx++, k++) {
-                  lv.offsets[z + Z * c]![ty * lv.across + tx] = at[k]!;
-                  lv.byteCounts[z + Z * c]![ty * lv.across + tx] = parts[k]!.length;
-                }
-              }
-              done += parts.length;
-              options.progress?.({ stage: `write level ${l}`, done, total, unit: "tiles" });
-            })();
-            inFlight.catch(() => undefined); // its error is raised by the awaits below, not as an unhandled rejection
-            // At most one group waits for compression; awaiting here also surfaces its errors promptly.
-            await previous;
-          }
-        }
-      }
-      await inFlight;
-      written.push(lv);
+      sinks.push({ level: l, lv, group, appender, inFlight: Promise.resolve(), done: 0, total: lv.across * lv.down * P });
+      options.progress?.({ stage: `write level ${l}`, done: 0, total: sinks[l]!.total, unit: "tiles" });
     }
+    const context = { tile, codec, dtype, C, Z, options };
+    const widths = pyramid.map((lv) => lv.shape[2]);
+
+    for (let z = 0; z < Z; z++) {
+      const cascade = bandCascade(pyramid, tile, dtype, async (l, band, planes) => {
+        abortCheck();
+        const sink = sinks[l]!;
+        for (let gx = 0; gx < sink.lv.across; gx += sink.group) await writeGroup(context, sink, z, band, gx, planes, widths[l]!, 0);
+      });
+      const level0 = sinks[0]!;
+      for (let ty = 0; ty < level0.lv.down; ty++) {
+        const y0 = ty * tile, h = Math.min(Y, y0 + tile) - y0;
+        // Groups narrower than the image are also gathered into one full-width band for the reduced levels.
+        const whole = level0.group >= level0.lv.across;
+        const band = whole || pyramid.length === 1 ? undefined : names.map(() => allocatePixels(dtype, h * X));
+        let bandPlanes: PixelArray[] | undefined;
+        for (let gx = 0; gx < level0.lv.across; gx += level0.group) {
+          abortCheck();
+          const tx1 = Math.min(level0.lv.across, gx + level0.group);
+          const x0 = gx * tile, w = Math.min(X, tx1 * tile) - x0;
+          const planes = await source.read({ start: [z, y0, x0], size: [1, h, w] }, 0, { channels: channelList, ...(options.signal ? { signal: options.signal } : {}) });
+          await writeGroup(context, level0, z, ty, gx, planes, w, x0);
+          if (band) planes.forEach((p, c) => { for (let r = 0; r < h; r++) band[c]!.set(p.subarray(r * w, (r + 1) * w), r * X + x0); });
+          else bandPlanes = planes;
+        }
+        if (pyramid.length > 1) await cascade.push(band ?? bandPlanes!);
+      }
+    }
+    for (const sink of sinks) await sink.inFlight;
+    // The reduced levels' tiles follow level 0 in level order; their offsets move from spool to file positions.
+    for (let l = 1; l < sinks.length; l++) {
+      abortCheck();
+      const base = out.position, spool = spools[l - 1]!.handle, size = sinks[l]!.appender.position;
+      for (let at = 0; at < size; at += COPY_BYTES) {
+        const chunk = new Uint8Array(Math.min(COPY_BYTES, size - at));
+        const { bytesRead } = await spool.read(chunk, 0, chunk.length, at);
+        if (bytesRead !== chunk.length) throw new RangeError(`spool of level ${l}: read ${bytesRead} of ${chunk.length} bytes at ${at}`);
+        await out.append([chunk]);
+      }
+      for (const offsets of sinks[l]!.lv.offsets) for (let i = 0; i < offsets.length; i++) offsets[i] = offsets[i]! + base;
+    }
+    const written = sinks.map((sink) => sink.lv);
 
     abortCheck();
     const xml = buildOmeXml({ sizeX: X, sizeY: Y, sizeZ: Z, channelNames: names, dtype, space: meta.space });
@@ -231,7 +205,68 @@ export async function writeOmeTiff(source: Source, path: string, options: WriteO
     }
     await handle.write(bigTiffHeader(mainAt[0]!), 0, 16, 0);
   } finally {
-    await inFlight.catch(() => undefined);
+    for (const sink of sinks) await sink.inFlight.catch(() => undefined);
     await handle.close();
+    for (const spool of spools) {
+      await spool.handle.close();
+      await rm(spool.path, { force: true });
+    }
   }
+}
+
+/** One level being written: its tiles' places, how many tiles a group holds, where they go, and the group in flight. */
+interface LevelSink {
+  level: number;
+  lv: LevelTiles;
+  group: number;
+  appender: Appender;
+  /** The last group's compression and append; at most one group waits at a time. */
+  inFlight: Promise<void>;
+  done: number;
+  total: number;
+}
+
+interface GroupContext {
+  tile: number;
+  codec: TileCodec;
+  dtype: Source["meta"]["dtype"];
+  C: number;
+  Z: number;
+  options: WriteOptions;
+}
+
+/**
+ * Cuts the tiles of group `gx` (tiles gx … gx + group − 1 of tile row `ty`) out of `planes` (one per channel, rows of
+ * `width` samples whose first column is image column `x0`), compresses them on the thread pool and appends them in
+ * order: channel by channel, tile by tile. Returns once the previous group of the level is appended.
+ */
+async function writeGroup(ctx: GroupContext, sink: LevelSink, z: number, ty: number, gx: number, planes: PixelArray[], width: number, x0: number): Promise<void> {
+  const { tile, codec, dtype, C, Z, options } = ctx, lv = sink.lv;
+  const tx1 = Math.min(lv.across, gx + sink.group);
+  const h = Math.min(lv.height, (ty + 1) * tile) - ty * tile;
+  const encoded: Promise<Uint8Array>[] = [];
+  for (let c = 0; c < C; c++) {
+    for (let tx = gx; tx < tx1; tx++) {
+      const cx = tx * tile - x0;
+      encoded.push(encodeTile(cutTile(planes[c]!, width, 0, cx, h, Math.min(tile, lv.width - tx * tile), tile, dtype), codec));
+    }
+  }
+  const previous = sink.inFlight;
+  sink.inFlight = (async () => {
+    const parts = await Promise.all(encoded);
+    await previous;
+    const at = await sink.appender.append(parts);
+    let k = 0;
+    for (let c = 0; c < C; c++) {
+      for (let tx = gx; tx < tx1; tx++, k++) {
+        lv.offsets[z + Z * c]![ty * lv.across + tx] = at[k]!;
+        lv.byteCounts[z + Z * c]![ty * lv.across + tx] = parts[k]!.length;
+      }
+    }
+    sink.done += parts.length;
+    options.progress?.({ stage: `write level ${sink.level}`, done: sink.done, total: sink.total, unit: "tiles" });
+  })();
+  sink.inFlight.catch(() => undefined); // its error is raised by the awaits below, not as an unhandled rejection
+  // At most one group per level waits for compression; awaiting here also surfaces its errors promptly.
+  await previous;
 }

@@ -164,3 +164,17 @@ test("progress reports every level's tiles and abort stops the write", async () 
     tileSize: 64, signal: ac.signal, progress: (e) => { if (e.done > 3) ac.abort(); },
   }), (e: unknown) => e instanceof AbortedError && /aborted\.ome\.tif: aborted/.test(e.message));
 });
+
+test("the reduced levels' spool files beside the output are gone after a write, and after an aborted one", async () => {
+  const { readdirSync, mkdirSync } = await import("node:fs");
+  const sub = join(dir, "spools");
+  mkdirSync(sub);
+  const src = arraySource({ shape: [1, 200, 300], dtype: "uint8", planes: [randomPixels("uint8", 200 * 300, seeded(8))] });
+  await writeOmeTiff(src, join(sub, "ok.ome.tif"), { tileSize: 32 });
+  assert.deepEqual(readdirSync(sub), ["ok.ome.tif"]);
+  const ac = new AbortController();
+  await assert.rejects(writeOmeTiff(src, join(sub, "stopped.ome.tif"), {
+    tileSize: 32, signal: ac.signal, progress: (e) => { if (e.stage === "write level 1" && e.done > 2) ac.abort(); },
+  }), (e: unknown) => e instanceof AbortedError);
+  assert.deepEqual(readdirSync(sub).sort(), ["ok.ome.tif", "stopped.ome.tif"], "only the (partial) output itself, which writeImage removes");
+});

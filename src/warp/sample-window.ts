@@ -1,0 +1,175 @@
+// The warp's fused sampler: every channel of a moving window at one set of positions, located once and written
+// straight into the output dtype. Same arithmetic as kernels/interpolate-{nearest,linear}.ts + cast-samples.ts, so the same bytes.
+
+import { dtypeRange, type DType, type PixelArray } from "../core/dtype.js";
+import type { Vec3 } from "../core/space.js";
+
+/** Positions located per chunk: the scratch stays in the L1 cache. */
+const CHUNK = 1024;
+
+/** How a float32 sample becomes a stored one (castSamples' three cases). */
+type CastKind = "float" | "unsigned" | "signed";
+
+/**
+ * Arguments of one sampling job: plain typed arrays and numbers, so a band can run anywhere. `planes` are the
+ * window's channels (C order over `shape`, any float32-exact dtype), `coords` the positions in window index units
+ * (`ndim` planes of `n` values, [z, y, x] or [y, x]; NaN = outside, as clipToImage leaves them), `outs` one plane
+ * of `n` samples per channel, of `dtype`.
+ */
+export interface WindowSampling {
+  planes: readonly PixelArray[];
+  shape: Vec3;
+  coords: Float64Array;
+  n: number;
+  ndim: 2 | 3;
+  interpolation: "nearest" | "linear";
+  /** The fill as the kernels take it (rounded to float32, then cast, where it lands). */
+  fill: number;
+  dtype: DType;
+  outs: PixelArray[];
+}
+
+/** Scratch for one chunk of located positions. */
+interface Located {
+  inside: Uint8Array;
+  base: Int32Array;
+  tz: Float64Array;
+  ty: Float64Array;
+  tx: Float64Array;
+}
+
+function createLocated(): Located {
+  return {
+    inside: new Uint8Array(CHUNK), base: new Int32Array(CHUNK),
+    tz: new Float64Array(CHUNK), ty: new Float64Array(CHUNK), tx: new Float64Array(CHUNK),
+  };
+}
+
+/**
+ * Samples positions [start, end) of `a` into every output plane. For each position:
+ * - nearest: the voxel at round(c) per axis (capped at size − 1), as locateNearest + gatherNearest;
+ * - linear: (bi/tri)linear with the lower tap clamped to [0, n − 2] and fractions to [0, 1], as sampleLinear;
+ * then rounded to float32 and cast to `dtype` as castSamples does (integers: halves up, saturated, NaN → 0).
+ * A position outside −0.5 ≤ c ≤ size − 0.5 (or NaN) gets `fill`, cast the same way.
+ */
+export function sampleWindowBand(a: WindowSampling, start: number, end: number): void {
+  const s = createLocated();
+  const float = a.dtype === "float32" || a.dtype === "float64";
+  const [lo, hi] = float ? [0, 0] : dtypeRange(a.dtype);
+  const kind: CastKind = float ? "float" : lo === 0 && hi < 2 ** 31 ? "unsigned" : "signed";
+  for (let i0 = start; i0 < end; i0 += CHUNK) {
+    const m = Math.min(CHUNK, end - i0);
+    if (a.interpolation === "linear") locateLinearChunk(a, i0, m, s);
+    else locateNearestChunk(a, i0, m, s);
+    for (let c = 0; c < a.planes.length; c++) {
+      const plane = a.planes[c]!, out = a.outs[c]!;
+      if (a.interpolation === "nearest") gatherNearestChunk(plane, s, m, a.fill, out, i0, kind, lo, hi);
+      else if (a.shape[0] > 1) gatherTrilinearChunk(plane, a.shape, s, m, a.fill, out, i0, kind, lo, hi);
+      else gatherBilinearChunk(plane, a.shape, s, m, a.fill, out, i0, kind, lo, hi);
+    }
+  }
+}
+
+/** Float32 rounding then castSamples' rule for one value. */
+function cast(v: number, kind: CastKind, lo: number, hi: number): number {
+  const x = Math.fround(v);
+  if (kind === "float") return x;
+  if (kind === "unsigned") return x >= hi ? hi : x > 0 ? (x + 0.5) | 0 : 0;
+  return x >= hi ? hi : x <= lo ? lo : x === x ? Math.floor(x + 0.5) : 0;
+}
+
+/** locateLinear (clamp off) for positions [i0, i0 + m): inside flag, lower-tap index, clamped fractions. */
+function locateLinearChunk(a: WindowSampling, i0: number, m: number, s: Located): void {
+  const [nz, ny, nx] = a.shape, n = a.n, coords = a.coords;
+  const is3d = nz > 1;
+  const oy = a.ndim === 3 ? n : 0, ox = oy + n;
+  const hz = nz - 0.5, hy = ny - 0.5, hx = nx - 0.5;
+  const mz = Math.max(0, nz - 2), my = Math.max(0, ny - 2), mx = Math.max(0, nx - 2);
+  const { inside, base, tz, ty, tx } = s;
+  for (let k = 0; k < m; k++) {
+    const i = i0 + k;
+    const z = is3d ? coords[i]! : 0, y = coords[oy + i]!, x = coords[ox + i]!;
+    if (!(z >= -0.5 && z <= hz && y >= -0.5 && y <= hy && x >= -0.5 && x <= hx)) {
+      inside[k] = 0;
+      continue;
+    }
+    let iz = Math.floor(z), iy = Math.floor(y), ix = Math.floor(x);
+    iz = iz > mz ? mz : iz < 0 ? 0 : iz;
+    iy = iy > my ? my : iy < 0 ? 0 : iy;
+    ix = ix > mx ? mx : ix < 0 ? 0 : ix;
+    const fz = z - iz, fy = y - iy, fx = x - ix;
+    inside[k] = 1;
+    base[k] = (iz * ny + iy) * nx + ix;
+    tz[k] = nz === 1 || fz < 0 ? 0 : fz > 1 ? 1 : fz;
+    ty[k] = ny === 1 || fy < 0 ? 0 : fy > 1 ? 1 : fy;
+    tx[k] = nx === 1 || fx < 0 ? 0 : fx > 1 ? 1 : fx;
+  }
+}
+
+/** locateNearest (clamp off) for positions [i0, i0 + m). */
+function locateNearestChunk(a: WindowSampling, i0: number, m: number, s: Located): void {
+  const [nz, ny, nx] = a.shape, n = a.n, coords = a.coords;
+  const is3d = nz > 1;
+  const oy = a.ndim === 3 ? n : 0, ox = oy + n;
+  const { inside, base } = s;
+  for (let k = 0; k < m; k++) {
+    const i = i0 + k;
+    const z = is3d ? coords[i]! : 0, y = coords[oy + i]!, x = coords[ox + i]!;
+    if (!(z >= -0.5 && z <= nz - 0.5 && y >= -0.5 && y <= ny - 0.5 && x >= -0.5 && x <= nx - 0.5)) {
+      inside[k] = 0;
+      continue;
+    }
+    const iz = Math.min(nz - 1, Math.round(z)), iy = Math.min(ny - 1, Math.round(y)), ix = Math.min(nx - 1, Math.round(x));
+    inside[k] = 1;
+    base[k] = (iz * ny + iy) * nx + ix;
+  }
+}
+
+function gatherNearestChunk(
+  plane: PixelArray, s: Located, m: number, fill: number, out: PixelArray, i0: number, kind: CastKind, lo: number, hi: number,
+): void {
+  const { inside, base } = s;
+  const f = cast(fill, kind, lo, hi);
+  for (let k = 0; k < m; k++) out[i0 + k] = inside[k] ? cast(plane[base[k]!]!, kind, lo, hi) : f;
+}
+
+/** gatherLinear's 2D branch (written as sampleLinear writes it), cast. */
+function gatherBilinearChunk(
+  plane: PixelArray, shape: Vec3, s: Located, m: number, fill: number, out: PixelArray, i0: number, kind: CastKind, lo: number, hi: number,
+): void {
+  const sy = shape[1] > 1 ? shape[2] : 0, sx = shape[2] > 1 ? 1 : 0;
+  const { inside, base, ty, tx } = s;
+  const f = cast(fill, kind, lo, hi);
+  for (let k = 0; k < m; k++) {
+    if (!inside[k]) {
+      out[i0 + k] = f;
+      continue;
+    }
+    const b = base[k]!, fy = ty[k]!, fx = tx[k]!, gx = 1 - fx;
+    const c00 = gx * plane[b]! + fx * plane[b + sx]!;
+    const c01 = gx * plane[b + sy]! + fx * plane[b + sy + sx]!;
+    out[i0 + k] = cast((1 - fy) * c00 + fy * c01, kind, lo, hi);
+  }
+}
+
+/** gatherLinear's 3D branch (written as sampleLinear writes it), cast. */
+function gatherTrilinearChunk(
+  plane: PixelArray, shape: Vec3, s: Located, m: number, fill: number, out: PixelArray, i0: number, kind: CastKind, lo: number, hi: number,
+): void {
+  const sz = shape[1] * shape[2], sy = shape[1] > 1 ? shape[2] : 0, sx = shape[2] > 1 ? 1 : 0;
+  const { inside, base, tz, ty, tx } = s;
+  const f = cast(fill, kind, lo, hi);
+  for (let k = 0; k < m; k++) {
+    if (!inside[k]) {
+      out[i0 + k] = f;
+      continue;
+    }
+    const b = base[k]!, fz = tz[k]!, fy = ty[k]!, fx = tx[k]!, gx = 1 - fx, gy = 1 - fy;
+    const b1 = b + sz;
+    const c00 = gx * plane[b]! + fx * plane[b + sx]!;
+    const c01 = gx * plane[b + sy]! + fx * plane[b + sy + sx]!;
+    const c10 = gx * plane[b1]! + fx * plane[b1 + sx]!;
+    const c11 = gx * plane[b1 + sy]! + fx * plane[b1 + sy + sx]!;
+    out[i0 + k] = cast((1 - fz) * (gy * c00 + fy * c01) + fz * (gy * c10 + fy * c11), kind, lo, hi);
+  }
+}
