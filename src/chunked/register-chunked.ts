@@ -170,7 +170,7 @@ export async function registerChunked(fixedPath: string, movingPath: string, run
   await writePlan(paths.plan, plan);
   endStage("plan");
 
-  const { fixed, moving } = await openPlannedInputs(plan, runDir);
+  const { fixed, moving } = await openPlannedInputs(plan, runDir, options.progress);
   const pool = createPool(threads);
   const kernels = cpuKernels(pool);
   try {
@@ -263,13 +263,13 @@ export async function registerChunked(fixedPath: string, movingPath: string, run
       parameters: { ...plan.global, chunking: plan.chunking, ...options.parameters },
     };
     await writeAtomically(`${runDir}/metrics.json`, (tmp) => writeFile(tmp, `${JSON.stringify(metrics, null, 2)}\n`));
-    const meanBefore = chunks.filter((c) => Number.isFinite(c.before)), improved = meanBefore.filter((c) => !c.flag);
+    const registered = chunks.filter((c) => Number.isFinite(c.before)), improved = registered.filter((c) => !c.flag);
     await writeAtomically(`${runDir}/qc`, (tmp) => writeRegistrationQc(tmp, {
       fixed, moving, fixedPath, movingPath, transform, kernels,
       metric: {
         name: "local NCC per chunk (mean)",
-        before: meanBefore.reduce((s, c) => s + c.before, 0) / Math.max(meanBefore.length, 1),
-        after: meanBefore.reduce((s, c) => s + (c.flag ? c.before : c.after), 0) / Math.max(meanBefore.length, 1),
+        before: registered.reduce((s, c) => s + c.before, 0) / Math.max(registered.length, 1),
+        after: registered.reduce((s, c) => s + (c.flag ? c.before : c.after), 0) / Math.max(registered.length, 1),
       },
       jacobian: { stats: jacobian, map: detMap },
       ...(landmarks && lm ? { landmarks: { ...lm, report: landmarks.final } } : {}),

@@ -5,6 +5,7 @@ import { appendFile, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeAtomically } from "../core/atomic.js";
 import { InputError } from "../core/errors.js";
+import type { ProgressFn } from "../core/progress.js";
 import type { Source } from "../core/source.js";
 import { openImage } from "../io/open.js";
 import { rejectNaN } from "../io/reject-nan.js";
@@ -43,10 +44,11 @@ export async function readPlan(file: string): Promise<Plan> {
 }
 
 /** Opens both inputs of a plan with the levels it was made for (pyramid cache under the run directory). */
-export async function openPlannedInputs(plan: Plan, runDir: string): Promise<{ fixed: Source; moving: Source }> {
+export async function openPlannedInputs(plan: Plan, runDir: string, progress?: ProgressFn): Promise<{ fixed: Source; moving: Source }> {
   const cache = runPaths(runDir).pyramid;
-  const fixed = await withPyramid(rejectNaN(await openImage(plan.fixed.path)), cache, { levels: plan.pyramidLevels });
-  const moving = await withPyramid(rejectNaN(await openImage(plan.moving.path)), cache, { levels: plan.pyramidLevels });
+  const options = { levels: plan.pyramidLevels, ...(progress ? { progress } : {}) };
+  const fixed = await withPyramid(rejectNaN(await openImage(plan.fixed.path)), cache, options);
+  const moving = await withPyramid(rejectNaN(await openImage(plan.moving.path)), cache, options);
   return { fixed, moving };
 }
 
