@@ -3,6 +3,9 @@
 
 import { dtypeRange, type DType, type PixelArray } from "../core/dtype.js";
 import type { Vec3 } from "../core/space.js";
+import { locateLinear } from "../kernels/interpolate-linear.js";
+import { locateNearest } from "../kernels/interpolate-nearest.js";
+import { createRowScratch, type RowScratch } from "../kernels/row-scratch.js";
 
 /** Positions located per chunk: the scratch stays in the L1 cache. */
 const CHUNK = 1024;
@@ -29,21 +32,8 @@ export interface WindowSampling {
   outs: PixelArray[];
 }
 
-/** Scratch for one chunk of located positions. */
-interface Located {
-  inside: Uint8Array;
-  base: Int32Array;
-  tz: Float64Array;
-  ty: Float64Array;
-  tx: Float64Array;
-}
-
-function createLocated(): Located {
-  return {
-    inside: new Uint8Array(CHUNK), base: new Int32Array(CHUNK),
-    tz: new Float64Array(CHUNK), ty: new Float64Array(CHUNK), tx: new Float64Array(CHUNK),
-  };
-}
+/** What the gathers read of a located chunk (locateNearest / locateLinear fill it). */
+type Located = Pick<RowScratch, "inside" | "base" | "tz" | "ty" | "tx">;
 
 /**
  * Samples positions [start, end) of `a` into every output plane. For each position:
@@ -53,14 +43,19 @@ function createLocated(): Located {
  * A position outside −0.5 ≤ c ≤ size − 0.5 (or NaN) gets `fill`, cast the same way.
  */
 export function sampleWindowBand(a: WindowSampling, start: number, end: number): void {
-  const s = createLocated();
+  // The kernels' own locate functions, reading this chunk's positions through views of `coords`.
+  const s = createRowScratch(CHUNK, a.interpolation, false);
+  const is3d = a.shape[0] > 1, n = a.n, oy = a.ndim === 3 ? n : 0, ox = oy + n;
   const float = a.dtype === "float32" || a.dtype === "float64";
   const [lo, hi] = float ? [0, 0] : dtypeRange(a.dtype);
   const kind: CastKind = float ? "float" : lo === 0 && hi < 2 ** 31 ? "unsigned" : "signed";
   for (let i0 = start; i0 < end; i0 += CHUNK) {
     const m = Math.min(CHUNK, end - i0);
-    if (a.interpolation === "linear") locateLinearChunk(a, i0, m, s);
-    else locateNearestChunk(a, i0, m, s);
+    if (is3d) s.cz = a.coords.subarray(i0, i0 + m);
+    s.cy = a.coords.subarray(oy + i0, oy + i0 + m);
+    s.cx = a.coords.subarray(ox + i0, ox + i0 + m);
+    if (a.interpolation === "linear") locateLinear(s, m, a.shape, false);
+    else locateNearest(s, m, a.shape, false);
     for (let c = 0; c < a.planes.length; c++) {
       const plane = a.planes[c]!, out = a.outs[c]!;
       if (a.interpolation === "nearest") gatherNearestChunk(plane, s, m, a.fill, out, i0, kind, lo, hi);
@@ -76,53 +71,6 @@ function cast(v: number, kind: CastKind, lo: number, hi: number): number {
   if (kind === "float") return x;
   if (kind === "unsigned") return x >= hi ? hi : x > 0 ? (x + 0.5) | 0 : 0;
   return x >= hi ? hi : x <= lo ? lo : x === x ? Math.floor(x + 0.5) : 0;
-}
-
-/** locateLinear (clamp off) for positions [i0, i0 + m): inside flag, lower-tap index, clamped fractions. */
-function locateLinearChunk(a: WindowSampling, i0: number, m: number, s: Located): void {
-  const [nz, ny, nx] = a.shape, n = a.n, coords = a.coords;
-  const is3d = nz > 1;
-  const oy = a.ndim === 3 ? n : 0, ox = oy + n;
-  const hz = nz - 0.5, hy = ny - 0.5, hx = nx - 0.5;
-  const mz = Math.max(0, nz - 2), my = Math.max(0, ny - 2), mx = Math.max(0, nx - 2);
-  const { inside, base, tz, ty, tx } = s;
-  for (let k = 0; k < m; k++) {
-    const i = i0 + k;
-    const z = is3d ? coords[i]! : 0, y = coords[oy + i]!, x = coords[ox + i]!;
-    if (!(z >= -0.5 && z <= hz && y >= -0.5 && y <= hy && x >= -0.5 && x <= hx)) {
-      inside[k] = 0;
-      continue;
-    }
-    let iz = Math.floor(z), iy = Math.floor(y), ix = Math.floor(x);
-    iz = iz > mz ? mz : iz < 0 ? 0 : iz;
-    iy = iy > my ? my : iy < 0 ? 0 : iy;
-    ix = ix > mx ? mx : ix < 0 ? 0 : ix;
-    const fz = z - iz, fy = y - iy, fx = x - ix;
-    inside[k] = 1;
-    base[k] = (iz * ny + iy) * nx + ix;
-    tz[k] = nz === 1 || fz < 0 ? 0 : fz > 1 ? 1 : fz;
-    ty[k] = ny === 1 || fy < 0 ? 0 : fy > 1 ? 1 : fy;
-    tx[k] = nx === 1 || fx < 0 ? 0 : fx > 1 ? 1 : fx;
-  }
-}
-
-/** locateNearest (clamp off) for positions [i0, i0 + m). */
-function locateNearestChunk(a: WindowSampling, i0: number, m: number, s: Located): void {
-  const [nz, ny, nx] = a.shape, n = a.n, coords = a.coords;
-  const is3d = nz > 1;
-  const oy = a.ndim === 3 ? n : 0, ox = oy + n;
-  const { inside, base } = s;
-  for (let k = 0; k < m; k++) {
-    const i = i0 + k;
-    const z = is3d ? coords[i]! : 0, y = coords[oy + i]!, x = coords[ox + i]!;
-    if (!(z >= -0.5 && z <= nz - 0.5 && y >= -0.5 && y <= ny - 0.5 && x >= -0.5 && x <= nx - 0.5)) {
-      inside[k] = 0;
-      continue;
-    }
-    const iz = Math.min(nz - 1, Math.round(z)), iy = Math.min(ny - 1, Math.round(y)), ix = Math.min(nx - 1, Math.round(x));
-    inside[k] = 1;
-    base[k] = (iz * ny + iy) * nx + ix;
-  }
 }
 
 function gatherNearestChunk(
