@@ -3,37 +3,15 @@
 // elastix runs through the peers' own run_elastix.sh (VARIANT=scaled, 2 threads, under /usr/bin/time -v), whose
 // evaluate.py writes METHOD__CASE.json with wall time, peak RSS and TRE, which this suite reads back.
 
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { runNode } from "./run-child.js";
 import { mb, table } from "./markdown.js";
+import { ELASTIX_VARIANT, PEERS, PYTHON, lastLine, missingElastixTools, runCmd, runElastixPeer } from "./elastix-peer.js";
 
 const CLI = "dist/src/cli/main.js";
-const PEERS = resolve(process.cwd(), "..", "shared", "peers");
-const PYTHON = "/usr/bin/python3";
-const ELASTIX_TOOLS = ["/usr/bin/elastix", "/usr/bin/transformix", "/usr/bin/time"];
-const ELASTIX_VARIANT = "scaled"; // the README's recommended column ("Compare against the scaled column")
-const ELASTIX_TIMEOUT_S = 1800;
-
-interface Cmd { seconds: number; code: number; out: string }
-
-/** Runs a command, collecting stdout+stderr; resolves with the exit code (never rejects on a non-zero exit). */
-function runCmd(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Cmd> {
-  return new Promise((done, fail) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], env });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", fail);
-    child.on("close", (code) => done({ seconds: (performance.now() - t0) / 1000, code: code ?? -1, out }));
-  });
-}
-
-const lastLine = (s: string): string => s.trim().split("\n").pop() ?? "";
 
 /** landmarks.csv (fixed_x,fixed_y[,fixed_z],moving_x,…) → two ANHIR CSVs (",X,Y[,Z]", ids 1..N). */
 async function writeAnhir(caseDir: string): Promise<{ fixed: string; moving: string; n: number }> {
@@ -59,26 +37,25 @@ interface TeraregMetrics {
   landmarks: { before: { median: number }; after: { median: number; max: number } };
 }
 
-interface PeerResult {
-  status: string; wall_s?: number; peak_rss_mb?: number; other_cpu_s?: number;
-  identity_tre_px: { median: number }; tre_px?: { median: number; max: number };
-}
-
 const px = (v: number): string => `${v.toFixed(2)} px`;
 
 export async function benchSynthetic(options: { cases: string[]; presets: string[] }): Promise<string> {
   if (!existsSync(join(PEERS, "make_pairs.py"))) return `No peers' scripts at ${PEERS}; nothing measured.`;
   if (!existsSync(PYTHON)) return `No ${PYTHON} (needed by make_pairs.py); nothing measured.`;
   const dir = await mkdtemp(join(tmpdir(), "terareg-bench-synth-"));
-  const data = join(dir, "data"), runs = join(dir, "runs"), results = join(dir, "results");
+  // TERAREG_BENCH_PEERDATA: a folder make_pairs.py already filled (it is deterministic), to skip regenerating big pairs.
+  const given = process.env.TERAREG_BENCH_PEERDATA;
+  const data = given ?? join(dir, "data"), runs = join(dir, "runs"), results = join(dir, "results");
   const rows: (string | number)[][] = [];
-  const missing = ELASTIX_TOOLS.filter((t) => !existsSync(t));
+  const missing = missingElastixTools();
   const genArgs = [join(PEERS, "make_pairs.py"), "--out", data, "--cases", options.cases.join(",")];
   try {
-    console.error(`  generating ${options.cases.join(", ")} ...`);
-    const gen = await runCmd(PYTHON, genArgs);
-    if (gen.code !== 0) throw new Error(`make_pairs.py failed (${gen.code}): ${lastLine(gen.out)}`);
-    console.error(`  generated in ${gen.seconds.toFixed(1)} s`);
+    if (!given || options.cases.some((c) => !existsSync(join(data, c, "meta.json")))) {
+      console.error(`  generating ${options.cases.join(", ")} ...`);
+      const gen = await runCmd(PYTHON, genArgs);
+      if (gen.code !== 0) throw new Error(`make_pairs.py failed (${gen.code}): ${lastLine(gen.out)}`);
+      console.error(`  generated in ${gen.seconds.toFixed(1)} s`);
+    }
     for (const c of options.cases) {
       const cd = join(data, c);
       const lm = await writeAnhir(cd);
@@ -102,19 +79,13 @@ export async function benchSynthetic(options: { cases: string[]; presets: string
         continue;
       }
       console.error(`  ${c}: ${method} ...`);
-      await mkdir(results, { recursive: true });
-      const env = { ...process.env, VARIANT: ELASTIX_VARIANT, PEERS_RESULTS: results, FRESH: "1" };
-      const e = await runCmd("/bin/bash", [join(PEERS, "run_elastix.sh"), c, data, runs, String(ELASTIX_TIMEOUT_S)], env);
-      const file = join(results, `elastix_${ELASTIX_VARIANT}_affine_bspline__${c}.json`);
-      if (!existsSync(file)) {
-        rows.push([c, method, `failed (exit ${e.code}): ${lastLine(e.out).slice(-160)}`, "", "", "", ""]);
+      const e = await runElastixPeer(data, c, runs, results);
+      if (!e.ok) {
+        rows.push([c, method, e.why, "", "", "", ""]);
         continue;
       }
-      const p = JSON.parse(await readFile(file, "utf8")) as PeerResult;
-      const ok = p.status === "ok" && p.tre_px;
-      rows.push([c, method, `${(p.wall_s ?? NaN).toFixed(1)} s${ok ? "" : ` (${p.status})`}`,
-        p.peak_rss_mb === undefined ? "" : `${p.peak_rss_mb.toFixed(0)} MB`,
-        ok ? px(p.tre_px!.median) : "", ok ? px(p.tre_px!.max) : "", px(p.identity_tre_px.median)]);
+      rows.push([c, method, `${e.seconds.toFixed(1)} s`, e.peakRssMB === undefined ? "" : `${e.peakRssMB.toFixed(0)} MB`,
+        px(e.tre.median), px(e.tre.max), px(e.identityMedian)]);
     }
   } finally {
     if (!process.env.TERAREG_BENCH_KEEP) await rm(dir, { recursive: true, force: true });
