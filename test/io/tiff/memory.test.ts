@@ -1,11 +1,14 @@
-// Bounded memory: the writer streams an 8192² image with heap growth far below the image size, reading the source
-// one band at a time; a window read decodes only the tiles it overlaps.
+// Bounded memory: the writer streams an 8192² image keeping less than the image alive (measured after a full GC at
+// every progress call, so garbage does not count), reading the source one band at a time; a window read decodes
+// only the tiles it overlaps.
 
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { Source } from "../../../src/core/source.js";
 import { voxelCount } from "../../../src/core/space.js";
 import { patternSource } from "../../../src/io/pattern-source.js";
@@ -16,7 +19,11 @@ const dir = mkdtempSync(join(tmpdir(), "terareg-tiff-mem-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const MB = 1024 * 1024;
-const used = (): number => {
+// A full collection before each sample, so the measure is what the writer keeps alive, not garbage awaiting the GC.
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+const live = (): number => {
+  gc();
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 };
@@ -35,14 +42,15 @@ function recorded(src: Source): Source & { largest: number; rows: number } {
   return rec;
 }
 
-test("writing an 8192² image streams in bands with bounded heap; a 1024² window decodes only its 9 tiles", async () => {
+test("writing an 8192² image streams in bands keeping < 64 MB alive; a 1024² window decodes only its 9 tiles", async () => {
   const src = recorded(patternSource({ shape: [1, 8192, 8192], dtype: "uint8" }));
   const path = join(dir, "big.ome.tif");
-  const base = used();
+  const base = live();
   let peak = base;
-  await writeOmeTiff(src, path, { tileSize: 512, progress: () => { peak = Math.max(peak, used()); } });
+  await writeOmeTiff(src, path, { tileSize: 512, progress: () => { peak = Math.max(peak, live()); } });
   const growth = (peak - base) / MB;
-  assert.ok(growth < 100, `heap + array buffers grew by ${growth.toFixed(1)} MB while writing a 64 MB image`);
+  // Less than the image itself is alive at any sampled point (measured here: 37-40 MB, mostly full-width bands).
+  assert.ok(growth < 64, `live heap + array buffers grew by ${growth.toFixed(1)} MB while writing a 64 MB image`);
   assert.equal(src.rows, 512, "the source is read one tile row at a time");
   assert.ok(src.largest <= 512 * 8192, `largest source read ${src.largest} samples`);
 
