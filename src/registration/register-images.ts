@@ -34,7 +34,10 @@ export interface RegisterOptions {
   metric?: MetricChoice;
   /** @default "affine" */
   dof?: AffineDof;
-  /** Dense stage: greedy diffeomorphic, stationary velocity (exact inverse), B-spline FFD, or none. @default "greedy" */
+  /**
+   * Dense stage: greedy diffeomorphic, stationary velocity (diffeomorphic by scaling and squaring; the result is
+   * stored as its displacement), B-spline FFD, or none. @default "greedy"
+   */
   deformable?: DenseMode;
   /** Also try a mirrored moving image during initialisation. @default false */
   flips?: boolean;
