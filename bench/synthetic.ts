@@ -32,9 +32,12 @@ async function writeAnhir(caseDir: string): Promise<{ fixed: string; moving: str
   return { fixed: f, moving: m, n: lines.length - 1 };
 }
 
+interface Tre { before: { median: number }; after: { median: number; max: number } }
+
+/** metrics.json of a run: in-memory runs report `landmarks` as one Tre, chunked runs as `{ global, final }`. */
 interface TeraregMetrics {
-  seconds: number; peakRssBytes: number;
-  landmarks: { before: { median: number }; after: { median: number; max: number } };
+  seconds: number; peakRssBytes: number; mode?: string;
+  landmarks: Tre | { global: Tre; final: Tre };
 }
 
 const px = (v: number): string => `${v.toFixed(2)} px`;
@@ -66,8 +69,8 @@ export async function benchSynthetic(options: { cases: string[]; presets: string
           const r = await runNode([CLI, "--log-json", "register", join(cd, "fixed.mha"), join(cd, "moving.mha"), "-o", run,
             "--preset", preset, "--threads", "2", "--fixed-landmarks", lm.fixed, "--moving-landmarks", lm.moving]);
           const m = JSON.parse(await readFile(join(run, "metrics.json"), "utf8")) as TeraregMetrics;
-          const l = m.landmarks;
-          rows.push([c, `terareg ${preset}`, `${r.seconds.toFixed(1)} s (reg ${m.seconds.toFixed(1)} s)`, mb(m.peakRssBytes),
+          const l = "final" in m.landmarks ? m.landmarks.final : m.landmarks;
+          rows.push([c, `terareg ${preset}${m.mode === "chunked" ? " (chunked)" : ""}`, `${r.seconds.toFixed(1)} s (reg ${m.seconds.toFixed(1)} s)`, mb(m.peakRssBytes),
             px(l.after.median), px(l.after.max), px(l.before.median)]);
         } catch (e) {
           rows.push([c, `terareg ${preset}`, `failed: ${(e as Error).message.slice(-160)}`, "", "", "", ""]);
