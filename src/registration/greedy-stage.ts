@@ -1,5 +1,5 @@
 // The dense stage: greedy diffeomorphic registration in the spirit of ANTs SyN / greedy (metric force → Gaussian-
-// smoothed update → composition → field smoothing), or its stationary-velocity variant (u = exp(v) by scaling and squaring; its inverse would be exp(−v)).
+// smoothed update → composition → field smoothing), or its stationary-velocity variant (u = exp(v), scaling and squaring).
 
 import { AbortedError } from "../core/errors.js";
 import type { Vec3 } from "../core/space.js";

@@ -1,12 +1,14 @@
 // Shared fixtures of the warp tests: awkward frames, affine + smooth displacement transforms, seeded moving images,
-// a read recorder, and random tilings. Nothing here is a test by itself.
+// a read recorder, random tilings, a whole-vs-tiled reader and a byte comparison. Nothing here is a test by itself.
 
-import { allocatePixels, isFloat, type DType, type PixelArray } from "../../src/core/dtype.js";
+import assert from "node:assert/strict";
+import { allocatePixels, isFloat, pixelBytes, type DType, type PixelArray } from "../../src/core/dtype.js";
 import type { ReadOptions, Source } from "../../src/core/source.js";
-import { voxelCount, type ImageMeta, type Region, type Space, type Vec3 } from "../../src/core/space.js";
+import { fullRegion, voxelCount, type ImageMeta, type Region, type Space, type Vec3 } from "../../src/core/space.js";
 import { arraySource } from "../../src/io/array-source.js";
 import { affineFromParams, identity4 } from "../../src/transforms/affine.js";
 import type { DisplacementGrid, RegistrationTransform } from "../../src/transforms/registration-transform.js";
+import type { warpedSource, WarpOptions } from "../../src/warp/warped-source.js";
 import { seeded } from "../helpers/rng.js";
 
 /** In-plane rotated, anisotropic, off-origin 2D frame. */
@@ -137,4 +139,26 @@ export function paste(into: PixelArray, shape: Vec3, tile: PixelArray, region: R
       into.set(tile.subarray(s, s + dx), d);
     }
   }
+}
+
+/** Asserts equal types and bytes, naming the first differing sample (NaNs in the same places count as equal). */
+export function sameBytes(a: PixelArray, b: PixelArray, what: string): void {
+  assert.equal(a.constructor.name, b.constructor.name, `${what}: type`);
+  const x = Buffer.from(pixelBytes(a)), y = Buffer.from(pixelBytes(b));
+  if (x.equals(y)) return;
+  let i = 0;
+  while (a[i] === b[i] || (Number.isNaN(a[i]) && Number.isNaN(b[i]))) i++;
+  assert.fail(`${what}: first difference at sample ${i}: ${a[i]} vs ${b[i]}`);
+}
+
+/** Reads `source` whole in one piece, then again tile by tile (random tiling, default piece size) and pasted together. */
+export async function wholeAndTiled(make: (o: WarpOptions) => ReturnType<typeof warpedSource>, sizes: number[], seed: number) {
+  const one = make({ tileVoxels: Infinity });
+  const shape = one.meta.levels[0]!.shape;
+  const whole = await one.read(fullRegion(shape), 0);
+  const tiled = make({});
+  const pasted = whole.map((p) => allocatePixels(one.meta.dtype, p.length));
+  const tiles = randomTiling(shape, sizes, seed);
+  for (const t of tiles) (await tiled.read(t, 0)).forEach((p, c) => paste(pasted[c]!, shape, p, t));
+  return { whole, pasted, tiles: tiles.length };
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "node:test";
-import { allocatePixels, pixelBytes, type DType, type PixelArray } from "../../src/core/dtype.js";
+import type { DType, PixelArray } from "../../src/core/dtype.js";
 import { AbortedError, BudgetError, OptionError } from "../../src/core/errors.js";
 import { fullRegion, indexToPhysical, physicalToIndex, voxelCount, type Space, type Vec3 } from "../../src/core/space.js";
 import { arraySource } from "../../src/io/array-source.js";
@@ -12,35 +12,14 @@ import { warpedSource, type WarpOptions } from "../../src/warp/warped-source.js"
 import type { Interpolation } from "../../src/kernels/types.js";
 import { DATA, HAVE_DATA } from "../helpers/image-fixtures.js";
 import {
-  identityTransform, paste, randomSource, randomTiling, referenceMeta, space2d, space3d, transform2d, transform3d,
+  identityTransform, randomSource, referenceMeta, sameBytes, space2d, space3d, transform2d, transform3d, wholeAndTiled,
 } from "./warp-fixtures.js";
-
-const sameBytes = (a: PixelArray, b: PixelArray, what: string) => {
-  assert.equal(a.constructor.name, b.constructor.name, `${what}: type`);
-  const x = Buffer.from(pixelBytes(a)), y = Buffer.from(pixelBytes(b));
-  if (x.equals(y)) return;
-  let i = 0;
-  while (a[i] === b[i] || (Number.isNaN(a[i]) && Number.isNaN(b[i]))) i++;
-  assert.fail(`${what}: first difference at sample ${i}: ${a[i]} vs ${b[i]}`);
-};
 
 const maxAbsDiff = (a: PixelArray, b: PixelArray) => {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
   return m;
 };
-
-/** Reads `source` whole in one piece, then again tile by tile (random tiling, default piece size) and pasted together. */
-async function wholeAndTiled(make: (o: WarpOptions) => ReturnType<typeof warpedSource>, sizes: number[], seed: number) {
-  const one = make({ tileVoxels: Infinity });
-  const shape = one.meta.levels[0]!.shape;
-  const whole = await one.read(fullRegion(shape), 0);
-  const tiled = make({});
-  const pasted = whole.map((p) => allocatePixels(one.meta.dtype, p.length));
-  const tiles = randomTiling(shape, sizes, seed);
-  for (const t of tiles) (await tiled.read(t, 0)).forEach((p, c) => paste(pasted[c]!, shape, p, t));
-  return { whole, pasted, tiles: tiles.length };
-}
 
 const SIZES_2D = [1, 2, 3, 17, 64, 97, 128, 255];
 const SIZES_3D = [1, 2, 5, 8, 13, 21];
