@@ -127,12 +127,15 @@ export function makePlan(fixed: { meta: ImageMeta; levels: readonly LevelInfo[];
   const overlap = options.overlap ?? 0.15;
   if (!(overlap >= 0 && overlap <= 0.5)) throw new OptionError("--overlap", overlap, "a fraction from 0 to 0.5 of the chunk size");
   const levels = fixed.levels;
+  // Inputs decoded whole (compressed NIfTI/MetaImage/NRRD, PNG, JPEG) stay resident in every process or worker reading them.
+  const residentBytes = (fixed.meta.residentBytes ?? 0) + (moving.meta.residentBytes ?? 0);
+  const baseBytes = BASE_BYTES + residentBytes;
 
-  const globalBudget = budgetBytes - BASE_BYTES;
+  const globalBudget = budgetBytes - baseBytes;
   const fitting = finestFitting(levels, globalBudget);
   if (fitting < 0) {
     const coarsest = levels[levels.length - 1]!.shape;
-    throw new BudgetError(`global registration of ${fixed.meta.path} (coarsest level ${coarsest.join("×")})`, BASE_BYTES + voxelCount(coarsest) * DENSE_BYTES_PER_VOXEL, budgetBytes);
+    throw new BudgetError(`global registration of ${fixed.meta.path} (coarsest level ${coarsest.join("×")})`, baseBytes + voxelCount(coarsest) * DENSE_BYTES_PER_VOXEL, budgetBytes);
   }
   const asked = options.registrationLevel;
   if (asked !== undefined && !(Number.isInteger(asked) && asked >= fitting && asked < levels.length)) {
@@ -158,17 +161,17 @@ export function makePlan(fixed: { meta: ImageMeta; levels: readonly LevelInfo[];
 
   const channelsRead = options.channels?.moving !== undefined ? 1 : moving.meta.channels.length;
   const extVoxels = voxelCount(grid.chunks.reduce<Vec3>((m, c) => (voxelCount(c.extended.size) > voxelCount(m) ? c.extended.size : m), [1, 1, 1]));
-  const chunkBytesPerWorker = WORKER_BASE_BYTES + extVoxels * (CHUNK_BYTES_PER_VOXEL + WINDOW_BYTES_PER_VOXEL_CHANNEL * channelsRead);
+  const chunkBytesPerWorker = WORKER_BASE_BYTES + residentBytes + extVoxels * (CHUNK_BYTES_PER_VOXEL + WINDOW_BYTES_PER_VOXEL_CHANNEL * channelsRead);
   const nodes = voxelCount(grid.latticeShape);
   const blendBytes = nodes * (ndim * 8 + 8 + ndim * 4);
-  const chunkWorkers = Math.min(threads, Math.floor((budgetBytes - BASE_BYTES - blendBytes) / chunkBytesPerWorker));
+  const chunkWorkers = Math.min(threads, Math.floor((budgetBytes - baseBytes - blendBytes) / chunkBytesPerWorker));
   if (chunkWorkers < 1) {
-    throw new BudgetError(`chunk job of ${grid.chunks[0]!.extended.size.slice(3 - ndim).join("×")} voxels at level ${rl}`, BASE_BYTES + blendBytes + chunkBytesPerWorker, budgetBytes);
+    throw new BudgetError(`chunk job of ${grid.chunks[0]!.extended.size.slice(3 - ndim).join("×")} voxels at level ${rl}`, baseBytes + blendBytes + chunkBytesPerWorker, budgetBytes);
   }
-  const globalBytes = BASE_BYTES + voxelCount(levels[gl]!.shape) * DENSE_BYTES_PER_VOXEL;
-  const chunksBytes = BASE_BYTES + blendBytes + chunkWorkers * chunkBytesPerWorker;
-  const warpBytes = BASE_BYTES + WARP_BYTES + nodes * ndim * 4;
-  const memory = { baseBytes: BASE_BYTES, globalBytes, chunkBytesPerWorker, chunksBytes, blendBytes, warpBytes, peakBytes: Math.max(globalBytes, chunksBytes, warpBytes) };
+  const globalBytes = baseBytes + voxelCount(levels[gl]!.shape) * DENSE_BYTES_PER_VOXEL;
+  const chunksBytes = baseBytes + blendBytes + chunkWorkers * chunkBytesPerWorker;
+  const warpBytes = baseBytes + WARP_BYTES + nodes * ndim * 4;
+  const memory = { baseBytes, globalBytes, chunkBytesPerWorker, chunksBytes, blendBytes, warpBytes, peakBytes: Math.max(globalBytes, chunksBytes, warpBytes) };
   if (warpBytes > budgetBytes) throw new BudgetError("final warp", warpBytes, budgetBytes);
 
   const parameters: ChunkParameters = { ...CHUNK_PRESETS[preset], minForeground: options.minForeground ?? CHUNK_PRESETS[preset].minForeground };

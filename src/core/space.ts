@@ -55,6 +55,11 @@ export interface ImageMeta {
   /** Level 0 is full resolution; each next level is coarser. */
   levels: LevelInfo[];
   space: Space;
+  /**
+   * Bytes a reader of this image keeps in memory once any region is read: formats decoded whole (compressed NIfTI,
+   * MetaImage and NRRD; PNG, JPEG). Absent when reads touch only the region's tiles, chunks or rows.
+   */
+  residentBytes?: number;
 }
 
 /** Total pixel count of a shape. */

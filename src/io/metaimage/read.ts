@@ -1,5 +1,5 @@
-// Reads MetaImage images (.mha with LOCAL data, .mhd with a separate data file) into a lazily decoded Source.
-// Header text is parsed in header.ts; the ITK frame → Space conversion is itk-frame.ts.
+// Reads MetaImage images (.mha with LOCAL data, .mhd with a separate data file): raw data window by window, compressed
+// data decoded whole on the first read; header text is parsed in header.ts, the ITK frame in itk-frame.ts.
 
 import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
@@ -8,6 +8,7 @@ import { InputError } from "../../core/errors.js";
 import type { Source } from "../../core/source.js";
 import type { ImageMeta, Vec3 } from "../../core/space.js";
 import { checkDataFits, checkVolumeSize, lazyPlanesSource, readHead, readPlanes, statRegularFile, type DataLocation } from "../volume-data.js";
+import { rawWindowSource } from "../raw-window.js";
 import { MAX_HEADER_BYTES, parseMetaHeader } from "./header.js";
 import { itkFrameToSpace, reportedNdim } from "../itk-frame.js";
 
@@ -86,5 +87,7 @@ export async function openMetaImage(path: string): Promise<Source> {
     levels: [{ shape, scale: [1, 1, 1] }],
     space,
   };
-  return lazyPlanesSource(meta, () => readPlanes(path, loc, h.dtype, { inner: 1, channels: h.channels, outer: nvox }));
+  const layout = { inner: 1, channels: h.channels, outer: nvox };
+  if (loc.encoding === "raw") return rawWindowSource(meta, loc, h.dtype, layout);
+  return lazyPlanesSource({ ...meta, residentBytes: payload }, () => readPlanes(path, loc, h.dtype, layout));
 }

@@ -1,5 +1,5 @@
 // Reads single-file NIfTI-1 / NIfTI-2 images (.nii, .nii.gz) into a lazily decoded, single-level Source.
-// The header is validated before anything is allocated; the voxels are decoded on the first read and kept.
+// The header is validated before anything is allocated; .nii voxels are read per window, .nii.gz decoded whole once.
 
 import { open as openFile } from "node:fs/promises";
 import { bytesPerSample, type DType, type PixelArray } from "../../core/dtype.js";
@@ -9,6 +9,7 @@ import type { ImageMeta, Vec3 } from "../../core/space.js";
 import { NIFTI1_HEADER_BYTES, NIFTI2_HEADER_BYTES, NIFTI_DATATYPES, NIFTI_UNSUPPORTED_DATATYPES, decodeNiftiHeader, type NiftiHeader } from "./header.js";
 import { reportedNdim } from "../itk-frame.js";
 import { niftiSpace } from "./orientation.js";
+import { rawWindowSource } from "../raw-window.js";
 import { checkDataFits, checkVolumeSize, lazyPlanesSource, readPlanes, readPrefix, statRegularFile, type DataLocation } from "../volume-data.js";
 
 /** What the header says about the voxel array, after validation. */
@@ -108,7 +109,8 @@ function applyScale(p: PixelArray, dtype: DType, s: { slope: number; inter: numb
  * - scl_slope / scl_inter: when slope ≠ 0 and (slope, inter) ≠ (1, 0), values are returned scaled, as float32
  *   (float64 for float64 data); otherwise the stored type is returned unchanged.
  * - dim[4..7] > 1 become channels, named t0, t1, ... (time), c0, ... (vector components, dim[5]), joined as "t1_c0"
- *   when several are present. The pixel data is decoded on the first read and kept until close().
+ *   when several are present. A .nii is read window by window from the file; a .nii.gz is decoded on the first read
+ *   and kept until close().
  * @throws InputError naming the file and the problem for anything corrupt, truncated, absurd or unsupported
  */
 export async function openNifti(path: string): Promise<Source> {
@@ -144,14 +146,12 @@ export async function openNifti(path: string): Promise<Source> {
     levels: [{ shape: lay.shape, scale: [1, 1, 1] }],
     space,
   };
-  return lazyPlanesSource(meta, async () => {
-    const planes = await readPlanes(
-      path,
-      loc,
-      lay.stored,
-      lay.samples > 1 ? { inner: 1, channels: lay.samples, outer: nvox } : { inner: nvox, channels: lay.volumes, outer: 1 },
-    );
-    const scale = lay.scale;
-    return scale ? planes.map((p) => applyScale(p, lay.dtype, scale)) : planes;
+  const layout = lay.samples > 1 ? { inner: 1, channels: lay.samples, outer: nvox } : { inner: nvox, channels: lay.volumes, outer: 1 };
+  const scale = lay.scale;
+  const scaled = scale ? (p: PixelArray) => applyScale(p, lay.dtype, scale) : undefined;
+  if (!gz) return rawWindowSource(meta, loc, lay.stored, layout, scaled);
+  return lazyPlanesSource({ ...meta, residentBytes: nvox * lay.volumes * lay.samples * bytesPerSample(lay.dtype) }, async () => {
+    const planes = await readPlanes(path, loc, lay.stored, layout);
+    return scaled ? planes.map(scaled) : planes;
   });
 }

@@ -9,6 +9,7 @@ import type { Source } from "../../core/source.js";
 import type { ImageMeta, Space, Vec3 } from "../../core/space.js";
 import { itkFrameToSpace, reportedNdim, type ItkFrame } from "../itk-frame.js";
 import { checkDataFits, checkVolumeSize, lazyPlanesSource, readHead, readPlanes, statRegularFile, type DataLocation } from "../volume-data.js";
+import { rawWindowSource, windowedLayout } from "../raw-window.js";
 import { MAX_NRRD_HEADER_BYTES, parseNrrdHeader, type NrrdHeader } from "./header.js";
 
 /** Sign that takes each world axis of a named NRRD space to LPS (x, y, z). */
@@ -194,5 +195,6 @@ export async function openNrrd(path: string): Promise<Source> {
     levels: [{ shape, scale: [1, 1, 1] }],
     space,
   };
-  return lazyPlanesSource(meta, () => readPlanes(path, loc, h.dtype, layout));
+  if (loc.encoding === "raw" && windowedLayout(layout)) return rawWindowSource(meta, loc, h.dtype, layout);
+  return lazyPlanesSource({ ...meta, residentBytes: payload }, () => readPlanes(path, loc, h.dtype, layout));
 }

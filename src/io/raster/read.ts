@@ -95,7 +95,8 @@ export async function openRaster(path: string): Promise<Source> {
     levels: [{ shape: [1, height, width], scale: [1, 1, 1] }],
     space: defaultSpace(),
   };
-  return lazyPlanesSource(meta, async () => {
+  const resident = width * height * d.channels.length * (d.dtype === "uint16" ? 2 : 1);
+  return lazyPlanesSource({ ...meta, residentBytes: resident }, async () => {
     let out: { data: Buffer; info: OutputInfo };
     try {
       out = await sharp(path, { limitInputPixels: MAX_RASTER_PIXELS })
