@@ -18,7 +18,7 @@ const SUITES: Record<string, () => Promise<string>> = {
   warp: () => benchWarp({ size: Number(process.env.TERAREG_BENCH_WARP_SIZE ?? 8192) }),
   registration: () => benchRegistration({ presets: ["fast", "accurate"] }),
   chunked: () => benchChunked({ cases: (process.env.TERAREG_BENCH_CHUNKED_CASES ?? "2d_2048,3d_128").split(",").filter(Boolean) }),
-  synthetic: () => benchSynthetic({ cases: (process.env.TERAREG_BENCH_SYNTH_CASES ?? "2d_1024,2d_4096,2d_8192,3d_256").split(",").filter(Boolean), presets: ["fast", "accurate"] }),
+  synthetic: () => benchSynthetic({ cases: (process.env.TERAREG_BENCH_SYNTH_CASES ?? "2d_1024,2d_4096,2d_8192,3d_256").split(",").filter(Boolean), presets: (process.env.TERAREG_BENCH_SYNTH_PRESETS ?? "fast,accurate").split(",").filter(Boolean) }),
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith("-"));

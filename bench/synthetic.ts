@@ -94,6 +94,7 @@ export async function benchSynthetic(options: { cases: string[]; presets: string
     if (!process.env.TERAREG_BENCH_KEEP) await rm(dir, { recursive: true, force: true });
   }
   return [
+    `Cases: ${options.cases.join(", ")} (\`TERAREG_BENCH_SYNTH_CASES\`); terareg presets: ${options.presets.join(", ")} (\`TERAREG_BENCH_SYNTH_PRESETS\`).`,
     `Pairs: \`${PYTHON} ${PEERS}/make_pairs.py --out DIR --cases ${options.cases.join(",")}\` (deterministic; 200 landmarks per case mapped`,
     "by the known truth). terareg: `terareg register fixed.mha moving.mha -o RUN --preset P --threads 2 --fixed-landmarks … --moving-landmarks …`,",
     "time = the child's wall time (start-up, reading, registration, warp, QC report), with metrics.json's `seconds` in brackets, RSS from metrics.json.",
