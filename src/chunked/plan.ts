@@ -43,6 +43,11 @@ export interface PlanOptions {
   preset?: Preset;
   metric?: MetricChoice;
   dof?: AffineDof;
+  /**
+   * Dense stage of the global registration. Its job here is the large-scale deformation (the chunks add the local
+   * part), so it starts from a B-spline, whose smoothness keeps regions with periodic texture from sliding by one
+   * period, as greedy alone can at a coarse level. @default "bspline-greedy"
+   */
   deformable?: DenseMode;
   flips?: boolean;
   seed?: number;
@@ -187,7 +192,7 @@ export function makePlan(fixed: { meta: ImageMeta; levels: readonly LevelInfo[];
 
   const globalPart = {
     level: gl, shape: [...levels[gl]!.shape] as Vec3, budgetBytes: globalBudget, preset, metric: options.metric ?? "auto",
-    dof: options.dof ?? "affine", deformable: options.deformable ?? "greedy", flips: options.flips ?? false, seed: options.seed ?? 1,
+    dof: options.dof ?? "affine", deformable: options.deformable ?? "bspline-greedy", flips: options.flips ?? false, seed: options.seed ?? 1,
     channels: options.channels ?? {},
   };
   const refinement = { level: rl, shape: [...rShape] as Vec3, space: rSpace, latticeStep: grid.step, latticeShape: grid.latticeShape, latticeSpace };

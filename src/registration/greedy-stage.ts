@@ -1,7 +1,7 @@
 // The dense stage: greedy diffeomorphic registration in the spirit of ANTs SyN / greedy (metric force → Gaussian-
 // smoothed update → composition → field smoothing), or its stationary-velocity variant (u = exp(v), scaling and squaring).
 
-import { AbortedError } from "../core/errors.js";
+import { AbortedError, OptionError } from "../core/errors.js";
 import type { Vec3 } from "../core/space.js";
 import type { Kernels } from "../compute/kernels.js";
 import { maxNorm, scaleField, addFields } from "../kernels/field-arithmetic.js";
@@ -34,6 +34,11 @@ export interface GreedyOptions {
   mode?: "greedy" | "svf";
   /** Stop a level when the metric improved less than this (relative) over the last 10 iterations. @default 1e-4 */
   tolerance?: number;
+  /**
+   * A displacement to start from instead of zero (voxel units of `level`'s fixed grid), e.g. a B-spline stage's
+   * result; it is resampled onto the coarsest level. Mode "greedy" only.
+   */
+  initial?: { displacement: Field; level: LevelImage };
   /** Fixed voxels that count, one mask per level (coarsest first, each over its level's grid); 0 = ignore. @default all */
   fixedMasks?: Uint8Array[];
   onIteration?: (e: { level: number; iteration: number; value: number }) => void;
@@ -103,7 +108,7 @@ async function forceAt(
   return { value: m.value, force };
 }
 
-/** Resamples a coarse-level displacement onto a finer grid, converting voxel units (same direction assumed). */
+/** Resamples a displacement of one level's grid onto another's (finer or coarser), converting voxel units (same direction assumed). */
 export async function upsampleField(u: Field, coarse: LevelImage, fine: LevelImage, kernels: Kernels): Promise<Field> {
   const m = mul4(physicalToIndexMat4(coarse.space), indexToPhysicalMat4(fine.space)); // fine index → coarse index
   const nd = u.ndim, first = nd === 3 ? 0 : 1, n = u.data.length / nd;
@@ -132,13 +137,14 @@ export async function registerGreedy(
   fixedLevels: LevelImage[], movingLevels: LevelImage[], affine: Mat4, ndim: 2 | 3, options: GreedyOptions, kernels: Kernels,
 ): Promise<GreedyResult> {
   const mode = options.mode ?? "greedy";
+  if (options.initial && mode !== "greedy") throw new OptionError("initial", "a displacement", "mode \"greedy\" (a velocity field cannot start from a displacement)");
   const tol = options.tolerance ?? 1e-4;
   let u: Field | undefined, v: Field | undefined;
   const levels: GreedyResult["levels"] = [];
   for (let l = 0; l < fixedLevels.length; l++) {
     const fixed = fixedLevels[l]!, moving = movingLevels[l]!;
     const shape = fixed.image.shape;
-    if (!u) u = createField(shape, ndim);
+    if (!u) u = options.initial ? await upsampleField(options.initial.displacement, options.initial.level, fixed, kernels) : createField(shape, ndim);
     else u = await upsampleField(u, fixedLevels[l - 1]!, fixed, kernels);
     if (mode === "svf") v = v ? await upsampleField(v, fixedLevels[l - 1]!, fixed, kernels) : createField(shape, ndim);
     const b = mul4(physicalToIndexMat4(moving.space), mul4(affine, indexToPhysicalMat4(fixed.space)));

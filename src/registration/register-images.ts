@@ -22,10 +22,10 @@ import { indexToPhysicalMat4, physicalToIndexMat4 } from "./frame.js";
 import { normaliseIntensity, readLevelImage, shrinkLevelImage, type LevelImage } from "./level-image.js";
 import { presetParameters, type Preset } from "./presets.js";
 import { initialise } from "./rotation-search.js";
-import { createField, type Image } from "../kernels/types.js";
+import { createField, type Field, type Image } from "../kernels/types.js";
 
 export type MetricChoice = "auto" | "ncc" | "mi" | "mse";
-export type DenseMode = "greedy" | "svf" | "bspline" | "none";
+export type DenseMode = "greedy" | "svf" | "bspline" | "bspline-greedy" | "none";
 
 export interface RegisterOptions {
   /** @default "accurate" */
@@ -36,7 +36,8 @@ export interface RegisterOptions {
   dof?: AffineDof;
   /**
    * Dense stage: greedy diffeomorphic, stationary velocity (diffeomorphic by scaling and squaring; the result is
-   * stored as its displacement), B-spline FFD, or none. @default "greedy"
+   * stored as its displacement), B-spline FFD, B-spline FFD on the coarse levels then greedy from its result (a smooth
+   * start keeps greedy out of wrong basins on periodic texture), or none. @default "greedy"
    */
   deformable?: DenseMode;
   /** Also try a mirrored moving image during initialisation. @default false */
@@ -209,11 +210,21 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
       metric: denseMetric, iterations: params.denseIterations, onIteration: emit("deformable"),
       ...(denseMetric === "ncc" ? { radius: params.nccRadius } : {}), ...(options.signal ? { signal: options.signal } : {}),
     };
-    const dense = mode === "bspline"
-      ? await registerBSpline(fixedLevels, movingLevels, affine.matrix, ndim, common, kernels)
-      : await registerGreedy(fixedLevels, movingLevels, affine.matrix, ndim, {
-        ...common, sigmaUpdate: params.sigmaUpdate, sigmaField: params.sigmaField, stepVoxels: params.stepVoxels, mode,
-      }, kernels);
+    const greedy = (initial?: { displacement: Field; level: LevelImage }) => registerGreedy(fixedLevels, movingLevels, affine.matrix, ndim, {
+      ...common, sigmaUpdate: params.sigmaUpdate, sigmaField: params.sigmaField, stepVoxels: params.stepVoxels,
+      mode: mode === "svf" ? "svf" : "greedy", ...(initial ? { initial } : {}),
+    }, kernels);
+    let dense;
+    if (mode === "bspline") {
+      dense = await registerBSpline(fixedLevels, movingLevels, affine.matrix, ndim, common, kernels);
+    } else if (mode === "bspline-greedy") {
+      // The B-spline runs on the two coarsest levels only; greedy then refines its displacement at every level.
+      const coarse = params.denseIterations.map((n, l) => (l < 2 ? n : 0));
+      const smooth = await registerBSpline(fixedLevels, movingLevels, affine.matrix, ndim, { ...common, iterations: coarse }, kernels);
+      dense = await greedy({ displacement: smooth.displacement, level: finest });
+    } else {
+      dense = await greedy();
+    }
     const u = dense.displacement;
     const denseAfter = await denseValue(finest, finestMoving, affine.matrix, u, denseMetric, kernels, params.nccRadius);
     // A deformable result that scores worse than the affine one on the registration level is dropped (and said so),

@@ -10,6 +10,7 @@ import {
 import { createField, type Field } from "../../src/kernels/types.js";
 import { cubicBSpline } from "../../src/metrics/cubic-bspline.js";
 import { bsplineCost, registerBSpline, type BSplineLevelProblem, type BSplineOptions } from "../../src/registration/bspline-stage.js";
+import { registerGreedy } from "../../src/registration/greedy-stage.js";
 import { shrinkLevelImage, type LevelImage } from "../../src/registration/level-image.js";
 import { identity4 } from "../../src/transforms/affine.js";
 import { seeded } from "../helpers/rng.js";
@@ -250,6 +251,30 @@ test("registerBSpline recovers a known smooth B-spline deformation (2D, 128², ~
   for (const lv of result.levels) assert.ok(lv.valueAfter < lv.valueBefore, info);
   assert.deepEqual(result.displacement.shape, shape);
   assert.deepEqual(result.lattice.spacing.slice(1), [16, 16]);
+});
+
+test("registerGreedy starts from a given displacement (a B-spline stage's result): kept with no iterations, refined with some", async () => {
+  const rng = seeded(33), shape: Vec3 = [1, 128, 128];
+  const truth = evaluateLattice(randomLattice(rng, shape, [1, 24, 24], 2, 3), shape);
+  const tex = texture(rng, 2);
+  const fixed = pyramid(sampleImage(tex, shape, truth), 3), moving = pyramid(sampleImage(tex, shape), 3);
+  const finest = fixed[2]!, n = voxelCount(shape);
+  const meanError = (u: Field) => {
+    let sum = 0, count = 0;
+    for (let y = 16; y < 112; y++)
+      for (let x = 16; x < 112; x++, count++) sum += Math.hypot(u.data[y * 128 + x]! - truth.data[y * 128 + x]!, u.data[n + y * 128 + x]! - truth.data[n + y * 128 + x]!);
+    return sum / count;
+  };
+  const kept = await registerGreedy(fixed, moving, identity4(), 2, { iterations: [0, 0, 0], initial: { displacement: truth, level: finest } }, K);
+  assert.ok(meanError(kept.displacement) < 0.1, `resampled through the coarse grid: ${meanError(kept.displacement).toFixed(3)} px`);
+  const zero = await registerGreedy(fixed, moving, identity4(), 2, { iterations: [0, 0, 0] }, K);
+  assert.ok(meanError(zero.displacement) > 1, "the truth is not small");
+  const refined = await registerGreedy(fixed, moving, identity4(), 2, { iterations: [0, 0, 20], initial: { displacement: truth, level: finest } }, K);
+  assert.ok(meanError(refined.displacement) < 0.3, `greedy from the truth stays near it: ${meanError(refined.displacement).toFixed(3)} px`);
+  await assert.rejects(
+    registerGreedy(fixed, moving, identity4(), 2, { iterations: [0, 0, 0], mode: "svf", initial: { displacement: truth, level: finest } }, K),
+    OptionError,
+  );
 });
 
 test("the bending penalty prevents folding where the metric alone folds (2D noise, 4-voxel knots)", async () => {

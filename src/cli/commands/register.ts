@@ -23,7 +23,7 @@ interface RawRegister extends RawChunkOptions {
   output: string;
   preset: string;
   metric: string;
-  deformable: string;
+  deformable?: string;
   dof: string;
   flip?: boolean;
   threads?: string;
@@ -38,7 +38,7 @@ interface RawRegister extends RawChunkOptions {
 }
 
 const METRICS: readonly MetricChoice[] = ["auto", "ncc", "mi", "mse"];
-const DENSE: readonly DenseMode[] = ["greedy", "svf", "bspline", "none"];
+const DENSE: readonly DenseMode[] = ["greedy", "svf", "bspline", "bspline-greedy", "none"];
 const DOFS: readonly AffineDof[] = ["translation", "rigid", "similarity", "affine"];
 
 /** The closing summary of a run: metric, Jacobian, TRE, time per stage, peak RSS and where the report is. */
@@ -121,7 +121,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
     .requiredOption("-o, --output <run>", "run directory to create: transform/, warped image, metrics.json, qc/report.html")
     .option("--preset <name>", `parameter set: ${PRESETS.join(", ")}`, "accurate")
     .option("--metric <name>", "similarity: auto (MI for affine, local NCC for deformable), ncc, mi or mse", "auto")
-    .option("--deformable <mode>", `dense stage: ${DENSE.join(", ")} (svf: stationary velocity, diffeomorphic by scaling and squaring; bspline: free-form deformation with bending energy)`, "greedy")
+    .option("--deformable <mode>", `dense stage: ${DENSE.join(", ")} (svf: stationary velocity, diffeomorphic by scaling and squaring; bspline: free-form deformation with bending energy; bspline-greedy: a B-spline on the coarse levels, then greedy from it; default: greedy in memory, bspline-greedy for the global stage of the chunked flow)`)
     .option("--dof <dof>", `parametric stage: ${DOFS.join(", ")}`, "affine")
     .option("--flip", "also try a mirrored moving image during initialisation")
     .option("--fixed-channel <n>", "register on this channel of the fixed image, e.g. DAPI (default: luminance / channel mean)")
@@ -136,7 +136,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
   addChunkOptions(command).action(async (fixedPath: string, movingPath: string, raw: RawRegister) => {
       const preset = parseEnum<Preset>("--preset", raw.preset, PRESETS);
       const metric = parseEnum("--metric", raw.metric, METRICS);
-      const deformable = parseEnum("--deformable", raw.deformable, DENSE);
+      const deformable = raw.deformable === undefined ? undefined : parseEnum("--deformable", raw.deformable, DENSE);
       const dof = parseEnum("--dof", raw.dof, DOFS);
       const threads = raw.threads === undefined ? availableParallelism() : parseInteger("--threads", raw.threads, 1, 256);
       const budgetBytes = raw.memory === "auto" ? freeMemoryBudget() : parseBytes("--memory", raw.memory);
@@ -155,7 +155,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
       try {
         if (chunked) {
           const run = await registerChunked(fixedPath, movingPath, raw.output, {
-            ...parseChunkOptions(raw), budgetBytes, threads, preset, metric, deformable, dof, flips: Boolean(raw.flip), seed, channels, ...landmarks,
+            ...parseChunkOptions(raw), budgetBytes, threads, preset, metric, ...(deformable ? { deformable } : {}), dof, flips: Boolean(raw.flip), seed, channels, ...landmarks,
             progress: reporter.progress,
             onGlobalProgress: (e) => reporter.progress({ stage: `global ${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
           });
@@ -163,7 +163,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
           return;
         }
         const run = await registerRun(fixedPath, movingPath, raw.output, {
-          preset, metric, deformable, dof, flips: Boolean(raw.flip), budgetBytes, seed, threads, channels, progress: reporter.progress,
+          preset, metric, ...(deformable ? { deformable } : {}), dof, flips: Boolean(raw.flip), budgetBytes, seed, threads, channels, progress: reporter.progress,
           onProgress: (e) => reporter.progress({ stage: `${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
           ...landmarks,
         });
