@@ -47,10 +47,19 @@ export interface RegistrationQcInput {
   kernels?: Kernels;
 }
 
-/** The finest level of `source` whose in-plane sides are all ≤ QC_MAX_SIDE (the coarsest level if none is). */
+/** Longest side of a 3D QC volume (voxels): three float32 volumes of 256³ are 200 MB, of 1024³ 12 GB. */
+export const QC_MAX_SIDE_3D = 256;
+
+/**
+ * The finest level of `source` whose sides are all ≤ QC_MAX_SIDE in-plane (2D) or ≤ QC_MAX_SIDE_3D along every axis
+ * (3D, where the QC reads whole volumes before taking mid-slices); the coarsest level if none is.
+ */
 export function qcLevel(source: Source): number {
   const levels = source.meta.levels;
-  const i = levels.findIndex((l) => Math.max(l.shape[1], l.shape[2]) <= QC_MAX_SIDE);
+  const fits = source.meta.ndim === 3
+    ? (l: (typeof levels)[number]) => Math.max(...l.shape) <= QC_MAX_SIDE_3D
+    : (l: (typeof levels)[number]) => Math.max(l.shape[1], l.shape[2]) <= QC_MAX_SIDE;
+  const i = levels.findIndex(fits);
   return i >= 0 ? i : levels.length - 1;
 }
 
