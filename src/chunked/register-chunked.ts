@@ -279,6 +279,7 @@ export async function registerChunked(fixedPath: string, movingPath: string, run
     }));
     await writeAtomically(`${runDir}/transform`, (tmp) => saveTransform(tmp, transform));
     endStage("qc and transform");
+    checkMemory("QC report");
     return {
       plan, global: globalResult, chunks, resumedChunks, seams, jacobian, ...(landmarks ? { landmarks } : {}), stages,
       seconds: (performance.now() - t0) / 1000, peakRssBytes: peakRssBytes(),
