@@ -12,13 +12,18 @@ import { benchChunked } from "./chunked.js";
 import { machineInfo } from "./machine.js";
 import { writeSection } from "./markdown.js";
 
+/** A comma-separated list from the environment variable `name`, or from `fallback` when it is unset. */
+const envList = (name: string, fallback: string): string[] => (process.env[name] ?? fallback).split(",").filter(Boolean);
+
 const SUITES: Record<string, () => Promise<string>> = {
   io: () => benchIo({ size: Number(process.env.TERAREG_BENCH_IO_SIZE ?? 20000), repeats: 3 }),
   kernels: () => benchKernels(),
   warp: () => benchWarp({ size: Number(process.env.TERAREG_BENCH_WARP_SIZE ?? 8192) }),
   registration: () => benchRegistration({ presets: ["fast", "accurate"] }),
-  chunked: () => benchChunked({ cases: (process.env.TERAREG_BENCH_CHUNKED_CASES ?? "2d_2048,3d_128").split(",").filter(Boolean) }),
-  synthetic: () => benchSynthetic({ cases: (process.env.TERAREG_BENCH_SYNTH_CASES ?? "2d_1024,2d_4096,2d_8192,3d_256").split(",").filter(Boolean), presets: (process.env.TERAREG_BENCH_SYNTH_PRESETS ?? "fast,accurate").split(",").filter(Boolean) }),
+  chunked: () => benchChunked({ cases: envList("TERAREG_BENCH_CHUNKED_CASES", "2d_2048,3d_128") }),
+  synthetic: () => benchSynthetic({
+    cases: envList("TERAREG_BENCH_SYNTH_CASES", "2d_1024,2d_4096,2d_8192,3d_256"), presets: envList("TERAREG_BENCH_SYNTH_PRESETS", "fast,accurate"),
+  }),
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -3,7 +3,7 @@
 
 import sharp from "sharp";
 import type { Metadata, OutputInfo } from "sharp";
-import type { DType, PixelArray } from "../../core/dtype.js";
+import { bytesPerSample, type DType, type PixelArray } from "../../core/dtype.js";
 import { InputError } from "../../core/errors.js";
 import type { Source } from "../../core/source.js";
 import { defaultSpace, type ImageMeta } from "../../core/space.js";
@@ -95,7 +95,7 @@ export async function openRaster(path: string): Promise<Source> {
     levels: [{ shape: [1, height, width], scale: [1, 1, 1] }],
     space: defaultSpace(),
   };
-  const resident = width * height * d.channels.length * (d.dtype === "uint16" ? 2 : 1);
+  const resident = width * height * d.channels.length * bytesPerSample(d.dtype);
   return lazyPlanesSource({ ...meta, residentBytes: resident }, async () => {
     let out: { data: Buffer; info: OutputInfo };
     try {
