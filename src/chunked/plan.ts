@@ -7,7 +7,7 @@ import { BudgetError, OptionError } from "../core/errors.js";
 import { levelSpace, voxelCount, type ImageMeta, type LevelInfo, type Space, type Vec3 } from "../core/space.js";
 import { DENSE_BYTES_PER_VOXEL } from "../registration/register-images.js";
 import type { DenseMode, MetricChoice } from "../registration/register-images.js";
-import type { Preset } from "../registration/presets.js";
+import type { Preset, Regularization } from "../registration/presets.js";
 import type { AffineDof } from "../transforms/affine.js";
 import { chunkGrid, type ChunkGrid } from "./chunk-grid.js";
 
@@ -49,6 +49,8 @@ export interface PlanOptions {
    * period, as greedy alone can at a coarse level. @default "bspline-greedy"
    */
   deformable?: DenseMode;
+  /** Overrides of the global stage's regularisation (the chunks keep their own, CHUNK_PRESETS). */
+  regularization?: Regularization;
   flips?: boolean;
   seed?: number;
   channels?: { fixed?: number; moving?: number };
@@ -94,7 +96,7 @@ export interface Plan {
   threads: number;
   /** Chunk workers run at once: threads, or fewer when the budget cannot hold that many working sets. */
   chunkWorkers: number;
-  global: { level: number; shape: Vec3; budgetBytes: number; preset: Preset; metric: MetricChoice; dof: AffineDof; deformable: DenseMode; flips: boolean; seed: number; channels: { fixed?: number; moving?: number } };
+  global: { level: number; shape: Vec3; budgetBytes: number; preset: Preset; metric: MetricChoice; dof: AffineDof; deformable: DenseMode; regularization: Regularization; flips: boolean; seed: number; channels: { fixed?: number; moving?: number } };
   refinement: { level: number; shape: Vec3; space: Space; latticeStep: Vec3; latticeShape: Vec3; latticeSpace: Space };
   chunking: { size: Vec3; halo: Vec3; overlap: number; counts: Vec3; count: number; parameters: ChunkParameters };
   chunks: ChunkGrid["chunks"];
@@ -192,7 +194,7 @@ export function makePlan(fixed: { meta: ImageMeta; levels: readonly LevelInfo[];
 
   const globalPart = {
     level: gl, shape: [...levels[gl]!.shape] as Vec3, budgetBytes: globalBudget, preset, metric: options.metric ?? "auto",
-    dof: options.dof ?? "affine", deformable: options.deformable ?? "bspline-greedy", flips: options.flips ?? false, seed: options.seed ?? 1,
+    dof: options.dof ?? "affine", deformable: options.deformable ?? "bspline-greedy", regularization: options.regularization ?? {}, flips: options.flips ?? false, seed: options.seed ?? 1,
     channels: options.channels ?? {},
   };
   const refinement = { level: rl, shape: [...rShape] as Vec3, space: rSpace, latticeStep: grid.step, latticeShape: grid.latticeShape, latticeSpace };

@@ -182,7 +182,7 @@ export async function registerChunked(fixedPath: string, movingPath: string, run
     } else {
       const g = plan.global;
       const result = await registerImages(fixed, moving, {
-        preset: g.preset, metric: g.metric, dof: g.dof, deformable: g.deformable, flips: g.flips, seed: g.seed, channels: g.channels,
+        preset: g.preset, metric: g.metric, dof: g.dof, deformable: g.deformable, regularization: g.regularization, flips: g.flips, seed: g.seed, channels: g.channels,
         budgetBytes: g.budgetBytes, level: g.level, kernels, ...(options.onGlobalProgress ? { onProgress: options.onGlobalProgress } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });

@@ -1,4 +1,4 @@
-// Parsers for CLI values: sizes, level counts, enums and integers, each failing with an OptionError that
+// Parsers for CLI values: sizes, level counts, enums, integers and numbers, each failing with an OptionError that
 // names the flag, echoes the value and says what was expected.
 
 import { OptionError } from "../core/errors.js";
@@ -20,6 +20,13 @@ export function parseInteger(flag: string, raw: string, min: number, max: number
   if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
     throw new OptionError(flag, raw, `an integer from ${min} to ${max}`);
   }
+  return n;
+}
+
+/** A finite decimal number within [min, max] ("1.5", "0.01", "1e-3"). */
+export function parseNumber(flag: string, raw: string, min: number, max: number): number {
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n) || n < min || n > max) throw new OptionError(flag, raw, `a number from ${min} to ${max}`);
   return n;
 }
 

@@ -1,6 +1,6 @@
 // The named parameter sets of `terareg register`: per-stage iterations (coarsest level first) and regularisation.
 // "fast" stops the dense stage one level short of the registration level, as ANTs' quick mode does (the affine
-// stage, which works on samples, still runs there).
+// stage, which works on samples, still runs there). Every regularisation value can be overridden per run.
 
 export type Preset = "fast" | "accurate";
 export const PRESETS: readonly Preset[] = ["fast", "accurate"];
@@ -14,19 +14,36 @@ export interface PresetParameters {
   affineSamples: number;
   /** Local NCC radius (voxels). */
   nccRadius: number;
+  /** Greedy: Gaussian σ (voxels) of each update (the "fluid" term). */
   sigmaUpdate: number;
+  /** Greedy: Gaussian σ (voxels) applied to the whole field after each update (the "elastic" term). */
   sigmaField: number;
   stepVoxels: number;
+  /** B-spline: knot spacing in voxels of the finest registration level. */
+  gridSpacing: number;
+  /** B-spline: weight of the bending energy relative to the metric (bspline-stage.ts). */
+  bendingWeight: number;
 }
 
+/** The regularisation a run may override (CLI --sigma-update, --sigma-field, --ncc-radius, --grid-spacing, --bending-weight). */
+export type Regularization = Partial<Pick<PresetParameters, "sigmaUpdate" | "sigmaField" | "nccRadius" | "gridSpacing" | "bendingWeight">>;
+
+// Greedy σ (fluid / elastic, voxels): fast keeps greedy's 1.732 / 0.707; accurate smooths more, 3 / 1.5, measured on
+// the ANHIR pairs and the peers' 1024² pair (BENCHMARKS.md, "Regularisation"): lung rTRE 0.00500 → 0.00421, kidney
+// 0.00176 → 0.00177, 1024² median 0.30 → 0.19 px. With fast, the same change cost ANHIR a little (lung 0.00454 → 0.00504).
+const BSPLINE = { gridSpacing: 16, bendingWeight: 0.01 };
 const TABLE: Record<Preset, PresetParameters> = {
-  fast: { affineIterations: [200, 150, 100, 50], denseIterations: [100, 80, 40, 0], affineSamples: 10000, nccRadius: 2, sigmaUpdate: 1.732, sigmaField: 0.707, stepVoxels: 0.5 },
-  accurate: { affineIterations: [200, 200, 200, 100], denseIterations: [100, 100, 100, 50], affineSamples: 20000, nccRadius: 3, sigmaUpdate: 1.732, sigmaField: 0.707, stepVoxels: 0.5 },
+  fast: { affineIterations: [200, 150, 100, 50], denseIterations: [100, 80, 40, 0], affineSamples: 10000, nccRadius: 2, sigmaUpdate: 1.732, sigmaField: 0.707, stepVoxels: 0.5, ...BSPLINE },
+  accurate: { affineIterations: [200, 200, 200, 100], denseIterations: [100, 100, 100, 50], affineSamples: 20000, nccRadius: 3, sigmaUpdate: 3, sigmaField: 1.5, stepVoxels: 0.5, ...BSPLINE },
 };
 
-/** Parameters of a preset for a schedule of `levels` levels (per-level lists keep their finest entries). */
-export function presetParameters(preset: Preset, levels: number): PresetParameters {
+/**
+ * Parameters of a preset for a schedule of `levels` levels (per-level lists keep their finest entries), with the
+ * run's regularisation overrides applied.
+ */
+export function presetParameters(preset: Preset, levels: number, overrides: Regularization = {}): PresetParameters {
   const p = TABLE[preset];
   const tail = (a: number[]) => a.slice(Math.max(0, a.length - levels));
-  return { ...p, affineIterations: tail(p.affineIterations), denseIterations: tail(p.denseIterations) };
+  const set = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Regularization;
+  return { ...p, ...set, affineIterations: tail(p.affineIterations), denseIterations: tail(p.denseIterations) };
 }

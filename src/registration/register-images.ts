@@ -20,7 +20,7 @@ import { registerBSpline } from "./bspline-stage.js";
 import { identity4, mul4 } from "../transforms/affine.js";
 import { indexToPhysicalMat4, physicalToIndexMat4 } from "./frame.js";
 import { normaliseIntensity, readLevelImage, shrinkLevelImage, type LevelImage } from "./level-image.js";
-import { presetParameters, type Preset } from "./presets.js";
+import { presetParameters, type Preset, type Regularization } from "./presets.js";
 import { initialise } from "./rotation-search.js";
 import { createField, type Field, type Image } from "../kernels/types.js";
 
@@ -34,6 +34,8 @@ export interface RegisterOptions {
   metric?: MetricChoice;
   /** @default "affine" */
   dof?: AffineDof;
+  /** Overrides of the preset's regularisation (greedy σ, NCC radius, B-spline knot spacing and bending weight). */
+  regularization?: Regularization;
   /**
    * Dense stage: greedy diffeomorphic, stationary velocity (diffeomorphic by scaling and squaring; the result is
    * stored as its displacement), B-spline FFD, B-spline FFD on the coarse levels then greedy from its result (a smooth
@@ -178,7 +180,7 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
   const fixedLevels = schedule(f0, 4);
   const movingLevels = [m0];
   while (movingLevels.length < fixedLevels.length) movingLevels.unshift(shrinkLevelImage(movingLevels[0]!));
-  const params = presetParameters(preset, fixedLevels.length);
+  const params = presetParameters(preset, fixedLevels.length, options.regularization);
   endStage("read");
 
   // A translation-only registration must not inherit a rotation from the search.
@@ -214,13 +216,14 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
       ...common, sigmaUpdate: params.sigmaUpdate, sigmaField: params.sigmaField, stepVoxels: params.stepVoxels,
       mode: mode === "svf" ? "svf" : "greedy", ...(initial ? { initial } : {}),
     }, kernels);
+    const bspline = { ...common, gridSpacingVoxels: params.gridSpacing, bendingWeight: params.bendingWeight };
     let dense;
     if (mode === "bspline") {
-      dense = await registerBSpline(fixedLevels, movingLevels, affine.matrix, ndim, common, kernels);
+      dense = await registerBSpline(fixedLevels, movingLevels, affine.matrix, ndim, bspline, kernels);
     } else if (mode === "bspline-greedy") {
       // The B-spline runs on the two coarsest levels only; greedy then refines its displacement at every level.
       const coarse = params.denseIterations.map((n, l) => (l < 2 ? n : 0));
-      const smooth = await registerBSpline(fixedLevels, movingLevels, affine.matrix, ndim, { ...common, iterations: coarse }, kernels);
+      const smooth = await registerBSpline(fixedLevels, movingLevels, affine.matrix, ndim, { ...bspline, iterations: coarse }, kernels);
       dense = await greedy({ displacement: smooth.displacement, level: finest });
     } else {
       dense = await greedy();

@@ -72,7 +72,7 @@ export async function registerRun(fixedPath: string, movingPath: string, runDir:
     const seconds = (performance.now() - t0) / 1000;
     const parameters = {
       preset: options.preset ?? "accurate", metric: options.metric ?? "auto", deformable: options.deformable ?? "greedy",
-      dof: options.dof ?? "affine", flip: options.flips ?? false, seed: options.seed ?? 1, budgetBytes, ...options.parameters,
+      regularization: options.regularization ?? {}, dof: options.dof ?? "affine", flip: options.flips ?? false, seed: options.seed ?? 1, budgetBytes, ...options.parameters,
     };
     const metrics = {
       fixed: fixedPath, moving: movingPath, metric: result.metric, denseRejected: result.denseRejected, level: result.level,

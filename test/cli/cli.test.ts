@@ -68,6 +68,8 @@ test("bad options: one line naming the flag and the expected value, exit 2, no o
     [["generate", join(dir, "a.tif"), "--size", "10x10", "--levels", "0"], /--levels: got "0"; expected an integer from 1 to 40/],
     [["generate", join(dir, "a.jpg"), "--size", "10x10"], /output: got ".*a\.jpg"; expected a name ending in one of/],
     [["generate", join(dir, "a.tif"), "--size", "10x10", "--compression", "brotli"], /--compression: got "brotli"; expected one of none, deflate/],
+    [["register", "f.tif", "m.tif", "-o", join(dir, "run"), "--sigma-field", "-1"], /--sigma-field: got "-1"; expected a number from 0 to 64/],
+    [["register", "f.tif", "m.tif", "-o", join(dir, "run"), "--grid-spacing", "wide"], /--grid-spacing: got "wide"; expected a number from 1 to 4096/],
   ];
   for (const [args, re] of cases) {
     const r = terareg(...args);

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import { openImage } from "../../src/io/open.js";
 import { arraySource } from "../../src/io/array-source.js";
 import { registerImages } from "../../src/registration/register-images.js";
+import type { Regularization } from "../../src/registration/presets.js";
 import { resampleAffine } from "../../src/kernels/resample-affine.js";
 import { resampleField } from "../../src/kernels/resample-field.js";
 import { createField } from "../../src/kernels/types.js";
@@ -114,4 +115,18 @@ test("1 and 2 threads give byte-identical transforms", { skip: !have && "no shar
     }
   }
   assert.deepEqual(Buffer.from(out[0]!.buffer), Buffer.from(out[1]!.buffer));
+});
+
+test("regularisation overrides reach the dense stages: more smoothing, smoother field", { skip: !have && "no shared data" }, async () => {
+  const { plane, shape, moving } = await swirlPair();
+  const f = arraySource({ shape, dtype: "float32", planes: [plane] }), m = arraySource({ shape, dtype: "float32", planes: [moving] });
+  const sd = async (deformable: "greedy" | "bspline", regularization: Regularization) => {
+    const r = await registerImages(f, m, { preset: "fast", dof: "rigid", metric: "mse", deformable, regularization });
+    assert.ok(r.jacobian, `${deformable}: the deformable stage is kept`);
+    return r.jacobian.sdLogJacobian;
+  };
+  const greedyLoose = await sd("greedy", { sigmaUpdate: 1, sigmaField: 0.5 }), greedyStiff = await sd("greedy", { sigmaUpdate: 4, sigmaField: 3 });
+  assert.ok(greedyStiff < 0.7 * greedyLoose, `greedy SD log-Jacobian: σ 4/3 ${greedyStiff.toFixed(4)} vs σ 1/0.5 ${greedyLoose.toFixed(4)}`);
+  const fine = await sd("bspline", { gridSpacing: 4 }), coarse = await sd("bspline", { gridSpacing: 32, bendingWeight: 0.1 });
+  assert.ok(coarse < 0.7 * fine, `B-spline SD log-Jacobian: 32 voxels ${coarse.toFixed(4)} vs 4 voxels ${fine.toFixed(4)}`);
 });

@@ -13,7 +13,8 @@ import { openImage } from "../../io/open.js";
 import { registerRun, type RunResult } from "../../registration/register-run.js";
 import { PRESETS, type Preset } from "../../registration/presets.js";
 import type { AffineDof } from "../../transforms/affine.js";
-import { parseBytes, parseEnum, parseInteger } from "../parse.js";
+import { parseBytes, parseEnum, parseInteger, parseNumber } from "../parse.js";
+import type { Regularization } from "../../registration/presets.js";
 import { freeMemoryBudget } from "../../chunked/plan.js";
 import { createReporter, type Reporter } from "../reporter.js";
 import type { GlobalOptions } from "../program.js";
@@ -24,6 +25,11 @@ interface RawRegister extends RawChunkOptions {
   preset: string;
   metric: string;
   deformable?: string;
+  sigmaUpdate?: string;
+  sigmaField?: string;
+  nccRadius?: string;
+  gridSpacing?: string;
+  bendingWeight?: string;
   dof: string;
   flip?: boolean;
   threads?: string;
@@ -40,6 +46,17 @@ interface RawRegister extends RawChunkOptions {
 const METRICS: readonly MetricChoice[] = ["auto", "ncc", "mi", "mse"];
 const DENSE: readonly DenseMode[] = ["greedy", "svf", "bspline", "bspline-greedy", "none"];
 const DOFS: readonly AffineDof[] = ["translation", "rigid", "similarity", "affine"];
+
+/** The regularisation flags given (the preset supplies the others). */
+function parseRegularization(raw: RawRegister): Regularization {
+  return {
+    ...(raw.sigmaUpdate !== undefined ? { sigmaUpdate: parseNumber("--sigma-update", raw.sigmaUpdate, 0, 64) } : {}),
+    ...(raw.sigmaField !== undefined ? { sigmaField: parseNumber("--sigma-field", raw.sigmaField, 0, 64) } : {}),
+    ...(raw.nccRadius !== undefined ? { nccRadius: parseInteger("--ncc-radius", raw.nccRadius, 1, 32) } : {}),
+    ...(raw.gridSpacing !== undefined ? { gridSpacing: parseNumber("--grid-spacing", raw.gridSpacing, 1, 4096) } : {}),
+    ...(raw.bendingWeight !== undefined ? { bendingWeight: parseNumber("--bending-weight", raw.bendingWeight, 0, 1e6) } : {}),
+  };
+}
 
 /** The closing summary of a run: metric, Jacobian, TRE, time per stage, peak RSS and where the report is. */
 export function printRunSummary(reporter: Reporter, title: string, runDir: string, run: RunResult): void {
@@ -122,6 +139,11 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
     .option("--preset <name>", `parameter set: ${PRESETS.join(", ")}`, "accurate")
     .option("--metric <name>", "similarity: auto (MI for affine, local NCC for deformable), ncc, mi or mse", "auto")
     .option("--deformable <mode>", `dense stage: ${DENSE.join(", ")} (svf: stationary velocity, diffeomorphic by scaling and squaring; bspline: free-form deformation with bending energy; bspline-greedy: a B-spline on the coarse levels, then greedy from it; default: greedy in memory, bspline-greedy for the global stage of the chunked flow)`)
+    .option("--sigma-update <voxels>", "greedy: Gaussian σ of each update, the fluid term (default 1.732 fast, 3 accurate)")
+    .option("--sigma-field <voxels>", "greedy: Gaussian σ of the whole field after each update, the elastic term (default 0.707 fast, 1.5 accurate)")
+    .option("--ncc-radius <voxels>", "local NCC window radius (default 2 fast, 3 accurate)")
+    .option("--grid-spacing <voxels>", "bspline: knot spacing in voxels of the registration level (default 16)")
+    .option("--bending-weight <w>", "bspline: weight of the bending energy against the metric (default 0.01)")
     .option("--dof <dof>", `parametric stage: ${DOFS.join(", ")}`, "affine")
     .option("--flip", "also try a mirrored moving image during initialisation")
     .option("--fixed-channel <n>", "register on this channel of the fixed image, e.g. DAPI (default: luminance / channel mean)")
@@ -138,6 +160,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
       const metric = parseEnum("--metric", raw.metric, METRICS);
       const deformable = raw.deformable === undefined ? undefined : parseEnum("--deformable", raw.deformable, DENSE);
       const dof = parseEnum("--dof", raw.dof, DOFS);
+      const regularization = parseRegularization(raw);
       const threads = raw.threads === undefined ? availableParallelism() : parseInteger("--threads", raw.threads, 1, 256);
       const budgetBytes = raw.memory === "auto" ? freeMemoryBudget() : parseBytes("--memory", raw.memory);
       const seed = parseInteger("--seed", raw.seed, 0, 2 ** 31);
@@ -155,7 +178,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
       try {
         if (chunked) {
           const run = await registerChunked(fixedPath, movingPath, raw.output, {
-            ...parseChunkOptions(raw), budgetBytes, threads, preset, metric, ...(deformable ? { deformable } : {}), dof, flips: Boolean(raw.flip), seed, channels, ...landmarks,
+            ...parseChunkOptions(raw), budgetBytes, threads, preset, metric, ...(deformable ? { deformable } : {}), regularization, dof, flips: Boolean(raw.flip), seed, channels, ...landmarks,
             progress: reporter.progress,
             onGlobalProgress: (e) => reporter.progress({ stage: `global ${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
           });
@@ -163,7 +186,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
           return;
         }
         const run = await registerRun(fixedPath, movingPath, raw.output, {
-          preset, metric, ...(deformable ? { deformable } : {}), dof, flips: Boolean(raw.flip), budgetBytes, seed, threads, channels, progress: reporter.progress,
+          preset, metric, ...(deformable ? { deformable } : {}), regularization, dof, flips: Boolean(raw.flip), budgetBytes, seed, threads, channels, progress: reporter.progress,
           onProgress: (e) => reporter.progress({ stage: `${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
           ...landmarks,
         });
