@@ -3,7 +3,7 @@
 
 import { voxelCount, type Vec3 } from "../core/space.js";
 import type { DisplacementGrid, RegistrationTransform } from "../transforms/registration-transform.js";
-import { addDisplacementAt } from "../transforms/registration-transform.js";
+import { addDisplacementAt, deformationMapper, deformationOf, withDeformation } from "../transforms/registration-transform.js";
 import { indexToPhysical } from "../core/space.js";
 import { chunkNodeWeights, type ChunkGrid, type ChunkSpec } from "./chunk-grid.js";
 
@@ -150,13 +150,16 @@ export function seamStats(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, res
 }
 
 /**
- * The final transform T(p) = T_global(p + r(p)) as one lattice: d(p) = r(p) + d_g(p + r(p)) evaluated exactly at each
- * node p (T_global's own field is interpolated at the displaced point, never resampled grid to grid), so that
- * T(p) = A(p + d(p)) with d linearly interpolated between nodes.
+ * The final transform T(p) = T_global(p + r(p)) as one lattice: d(p) = φ_g(p + r(p)) − p evaluated exactly at each
+ * node p (T_global's own deformation, whatever its kind: displacement, velocity or B-spline, is evaluated at the
+ * displaced point, never resampled grid to grid), so that T(p) = A(p + d(p)) with d linearly interpolated between
+ * nodes. The result is always a displacement grid: a global velocity or B-spline is sampled into it, explicitly here.
  */
 export function foldTransform(global: RegistrationTransform, residual: Float32Array, lattice: { shape: Vec3; space: DisplacementGrid["space"] }): RegistrationTransform {
   const ndim = global.ndim, [nz, ny, nx] = lattice.shape, n = nz * ny * nx, first = ndim === 3 ? 0 : 1;
   const data = new Float32Array(ndim * n);
+  const def = deformationOf(global);
+  const phi = def ? deformationMapper(def) : undefined, q = new Float64Array(3);
   let g = 0;
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
@@ -164,12 +167,21 @@ export function foldTransform(global: RegistrationTransform, residual: Float32Ar
         const p = indexToPhysical(lattice.space, [z, y, x]);
         const r: Vec3 = [0, 0, 0];
         for (let c = 0; c < ndim; c++) r[first + c] = residual[c * n + g]!;
-        const q: Vec3 = [p[0] + r[0], p[1] + r[1], p[2] + r[2]];
         const d: Vec3 = [...r];
-        if (global.displacement) addDisplacementAt(global.displacement, q, d);
+        if (def?.kind === "displacement") {
+          addDisplacementAt(def.grid, [p[0] + r[0], p[1] + r[1], p[2] + r[2]], d);
+        } else if (phi) {
+          q[0] = p[0] + r[0];
+          q[1] = p[1] + r[1];
+          q[2] = p[2] + r[2];
+          phi(q);
+          d[0] = q[0]! - p[0];
+          d[1] = q[1]! - p[1];
+          d[2] = q[2]! - p[2];
+        }
         for (let c = 0; c < ndim; c++) data[c * n + g] = d[first + c]!;
       }
     }
   }
-  return { ...global, displacement: { ndim, shape: [...lattice.shape], space: lattice.space, data } };
+  return withDeformation(global, { kind: "displacement", grid: { ndim, shape: [...lattice.shape], space: lattice.space, data } });
 }

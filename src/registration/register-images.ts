@@ -14,6 +14,7 @@ import { mattesMutualInformation } from "../metrics/mattes-mutual-information.js
 import { meanSquares } from "../metrics/mean-squares.js";
 import type { AffineDof, Mat4 } from "../transforms/affine.js";
 import type { DisplacementGrid, RegistrationTransform } from "../transforms/registration-transform.js";
+import { bsplineGridFromLattice } from "../transforms/bspline-field.js";
 import { registerAffine, intensityRange } from "./affine-stage.js";
 import { registerGreedy, warpCoordinates } from "./greedy-stage.js";
 import { registerBSpline } from "./bspline-stage.js";
@@ -23,6 +24,7 @@ import { normaliseIntensity, readLevelImage, shrinkLevelImage, type LevelImage }
 import { presetParameters, type Preset, type Regularization } from "./presets.js";
 import { initialise } from "./rotation-search.js";
 import { createField, type Field, type Image } from "../kernels/types.js";
+import type { BSplineLattice } from "../kernels/bspline-lattice.js";
 
 export type MetricChoice = "auto" | "ncc" | "mi" | "mse";
 export type DenseMode = "greedy" | "svf" | "bspline" | "bspline-greedy" | "none";
@@ -37,9 +39,10 @@ export interface RegisterOptions {
   /** Overrides of the preset's regularisation (greedy σ, NCC radius, B-spline knot spacing and bending weight). */
   regularization?: Regularization;
   /**
-   * Dense stage: greedy diffeomorphic, stationary velocity (diffeomorphic by scaling and squaring; the result is
-   * stored as its displacement), B-spline FFD, B-spline FFD on the coarse levels then greedy from its result (a smooth
-   * start keeps greedy out of wrong basins on periodic texture), or none. @default "greedy"
+   * Dense stage: greedy diffeomorphic, stationary velocity (diffeomorphic by scaling and squaring; the transform stores
+   * the velocity v, φ = exp(v), so it inverts exactly), B-spline FFD (the transform stores the coefficient lattice),
+   * B-spline FFD on the coarse levels then greedy from its result (a smooth start keeps greedy out of wrong basins on
+   * periodic texture; stored as a displacement grid), or none. @default "greedy"
    */
   deformable?: DenseMode;
   /** Also try a mirrored moving image during initialisation. @default false */
@@ -138,7 +141,8 @@ async function denseValue(fixed: LevelImage, moving: LevelImage, affine: Mat4, u
 
 /**
  * Registers `moving` to `fixed` in memory at one pyramid level. The result maps fixed physical points to moving
- * physical points: T(p) = A(p + d(p)).
+ * physical points: T(p) = A(φ(p)), φ stored as a displacement grid (greedy, bspline-greedy), a velocity field (svf)
+ * or a B-spline lattice (bspline).
  */
 export async function registerImages(fixed: Source, moving: Source, options: RegisterOptions = {}): Promise<RegistrationResult> {
   const ndim = fixed.meta.ndim === 3 || moving.meta.ndim === 3 ? 3 : 2;
@@ -218,8 +222,10 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
     }, kernels);
     const bspline = { ...common, gridSpacingVoxels: params.gridSpacing, bendingWeight: params.bendingWeight };
     let dense;
+    let lattice: BSplineLattice | undefined;
     if (mode === "bspline") {
       dense = await registerBSpline(fixedLevels, movingLevels, affine.matrix, ndim, bspline, kernels);
+      lattice = dense.lattice;
     } else if (mode === "bspline-greedy") {
       // The B-spline runs on the two coarsest levels only; greedy then refines its displacement at every level.
       const coarse = params.denseIterations.map((n, l) => (l < 2 ? n : 0));
@@ -236,7 +242,15 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
       after = denseAfter;
       jacobianMap = jacobianDeterminant(u);
       jacobian = jacobianStats(jacobianMap);
-      transform.displacement = toPhysical(u, finest.space);
+      // Each mode stores what it optimised: the velocity (svf), the coefficient lattice (bspline), else the field.
+      if (mode === "svf") {
+        if (!dense.velocity) throw new Error("registerGreedy in mode svf returned no velocity");
+        transform.velocity = toPhysical(dense.velocity, finest.space);
+      } else if (lattice) {
+        transform.bspline = bsplineGridFromLattice(lattice, finest.space);
+      } else {
+        transform.displacement = toPhysical(u, finest.space);
+      }
     } else {
       denseRejected = true;
     }

@@ -3,13 +3,18 @@
 // InitialTransformParametersFileName transform is applied to the point FIRST, then the file's own transform. So the
 // field is TransformParameters.0.txt (DeformationFieldTransform) and the affine TransformParameters.1.txt, with the
 // field as its initial transform; transformix -tp TransformParameters.1.txt then maps p → A(p + d(p)).
+// A B-spline FFD is written natively as a BSplineTransform (grid padded with zero knots so elastix's valid region
+// covers the whole support); a velocity field has no elastix equivalent and is sampled onto a DeformationFieldTransform.
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { Space, Vec3 } from "../core/space.js";
+import { indexToPhysical, type Space, type Vec3 } from "../core/space.js";
 import { isPlanarSpace, spaceToItkFrame } from "../io/itk-frame.js";
 import { affineToItk, writeItkDisplacement } from "./export-itk.js";
-import type { RegistrationTransform } from "./registration-transform.js";
+import { deformationOf, type RegistrationTransform } from "./registration-transform.js";
+import type { BSplineGrid } from "./bspline-field.js";
+import { sampledNote } from "./export-itk.js";
+import { toDisplacementGrid } from "./to-displacement-grid.js";
 
 export const ELASTIX_FIELD_FILE = "deformation_field.mha";
 
@@ -80,6 +85,48 @@ function geometryLines(ndim: 2 | 3, fixed: ElastixFixedGeometry, o: ElastixExpor
   ];
 }
 
+/**
+ * Zero knots added on every side of a B-spline grid for elastix. elastix evaluates a BSplineTransform only where the
+ * continuous grid index t lies in [1, K − 2) (all 4 support knots inside) and returns the point unmoved elsewhere;
+ * ours is non-zero for t ∈ (−2, K + 1). Three zero knots per side make the two agree everywhere.
+ */
+export const ELASTIX_BSPLINE_PAD = 3;
+
+/** The "BSplineTransform specific" lines and parameters of `g` (physical, [z, y, x]) in elastix's x-first LPS terms. */
+function bsplineLines(g: BSplineGrid): { parameters: number[]; lines: string[] } {
+  const nd = g.ndim, pad = ELASTIX_BSPLINE_PAD, [kz, ky, kx] = g.shape, nIn = kz * ky * kx;
+  const shape: [number, number, number] = [nd === 3 ? kz + 2 * pad : 1, ky + 2 * pad, kx + 2 * pad];
+  const nOut = shape[0] * shape[1] * shape[2], dz = nd === 3 ? pad : 0;
+  // Coefficient images x first: all x coefficients (x fastest over the grid, as our C order), then y[, then z].
+  const parameters = new Array<number>(nd * nOut).fill(0);
+  for (let c = 0; c < nd; c++) {
+    const src = (nd - 1 - c) * nIn; // elastix component c (x = 0) is our component nd − 1 − c
+    for (let z = 0; z < kz; z++) {
+      for (let y = 0; y < ky; y++) {
+        for (let x = 0; x < kx; x++) {
+          parameters[c * nOut + ((z + dz) * shape[1] + y + pad) * shape[2] + x + pad] = g.data[src + (z * ky + y) * kx + x]! + 0;
+        }
+      }
+    }
+  }
+  const origin = indexToPhysical(g.space, [nd === 3 ? -pad : 0, -pad, -pad]);
+  const f = spaceToItkFrame("<elastix BSplineTransform grid>", { ...g.space, origin }, nd);
+  const size = nd === 3 ? [shape[2], shape[1], shape[0]] : [shape[2], shape[1]];
+  return {
+    parameters,
+    lines: [
+      "// BSplineTransform specific",
+      `(GridSize ${size.join(" ")})`,
+      `(GridIndex ${size.map(() => "0").join(" ")})`,
+      `(GridSpacing ${list(f.spacing)})`,
+      `(GridOrigin ${list(f.origin)})`,
+      `(GridDirection ${list(f.columns.flat())})`,
+      "(BSplineTransformSplineOrder 3)",
+      '(UseCyclicTransform "false")',
+    ],
+  };
+}
+
 const quote = (path: string) => `"${path.replace(/\\/g, "/").replace(/"/g, '\\"')}"`;
 
 /**
@@ -87,7 +134,10 @@ const quote = (path: string) => `"${path.replace(/\\/g, "/").replace(/"/g, '\\"'
  * - affine only: TransformParameters.0.txt (AffineTransform, centre 0);
  * - with a displacement: deformation_field.mha (components x, y[, z], LPS physical units), TransformParameters.0.txt
  *   (DeformationFieldTransform, linear) and TransformParameters.1.txt (AffineTransform whose initial transform is
- *   .0, so the field is applied first: T(p) = A(p + d(p))).
+ *   .0, so the field is applied first: T(p) = A(p + d(p)));
+ * - with a velocity field: the same, the field being exp(v) sampled at the velocity grid's nodes (toDisplacementGrid;
+ *   an approximation between nodes, stated in the file);
+ * - with a B-spline: TransformParameters.0.txt is a BSplineTransform (order 3, same coefficients), then the affine.
  * Paths inside the files are absolute (under `finalDir`), because elastix resolves them against the working directory.
  */
 export async function exportElastix(
@@ -102,8 +152,27 @@ export async function exportElastix(
   const geometry = geometryLines(n, fixed, options);
   const files: string[] = [];
   let initial = "NoInitialTransform";
-  if (t.displacement) {
-    await writeItkDisplacement(t.displacement, join(dir, ELASTIX_FIELD_FILE));
+  const def = deformationOf(t);
+  if (def?.kind === "bspline") {
+    const b = bsplineLines(def.grid);
+    const name = "TransformParameters.0.txt";
+    const text = [
+      '(Transform "BSplineTransform")',
+      `(NumberOfParameters ${b.parameters.length})`,
+      `(TransformParameters ${list(b.parameters)})`,
+      '(InitialTransformParametersFileName "NoInitialTransform")',
+      '(UseBinaryFormatForTransformationParameters "false")',
+      '(HowToCombineTransforms "Compose")',
+      "",
+      ...geometry,
+      "",
+      ...b.lines,
+    ];
+    await writeFile(join(dir, name), `${text.join("\n")}\n`);
+    files.push(name);
+    initial = join(finalDir, name);
+  } else if (def) {
+    await writeItkDisplacement(toDisplacementGrid(def), join(dir, ELASTIX_FIELD_FILE));
     files.push(ELASTIX_FIELD_FILE);
     const name = "TransformParameters.0.txt";
     const text = [
@@ -113,6 +182,7 @@ export async function exportElastix(
       "(DeformationFieldInterpolationOrder 1)",
       '(InitialTransformParametersFileName "NoInitialTransform")',
       '(HowToCombineTransforms "Compose")',
+      ...sampledNote(def).map((line) => `// ${line}`),
       "",
       ...geometry,
     ];
@@ -121,7 +191,7 @@ export async function exportElastix(
     initial = join(finalDir, name);
   }
   const a = affineToItk(t.affine, n);
-  const name = `TransformParameters.${t.displacement ? 1 : 0}.txt`;
+  const name = `TransformParameters.${def ? 1 : 0}.txt`;
   const text = [
     '(Transform "AffineTransform")',
     `(NumberOfParameters ${n * n + n})`,

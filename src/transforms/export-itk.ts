@@ -1,5 +1,6 @@
 // Export of a RegistrationTransform T(p) = A(p + d(p)) for ITK / ANTs / SimpleITK: the affine as an Insight Transform
-// File (.tfm, axes x first, LPS) and the displacement as an ITK displacement field (vector image, components x, y[, z]).
+// File (.tfm, axes x first, LPS) and the displacement as an ITK displacement field (vector image, components x, y[, z]);
+// a velocity field or B-spline is sampled onto a displacement grid first (to-displacement-grid.ts), as the order file says.
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -8,7 +9,8 @@ import type { PixelArray } from "../core/dtype.js";
 import { arraySource } from "../io/array-source.js";
 import { writeImage } from "../io/write.js";
 import { identity4, type Mat4 } from "./affine.js";
-import type { DisplacementGrid, RegistrationTransform } from "./registration-transform.js";
+import { deformationOf, type Deformation, type DisplacementGrid, type RegistrationTransform } from "./registration-transform.js";
+import { samplingGrid, toDisplacementGrid } from "./to-displacement-grid.js";
 
 export const ITK_AFFINE_FILE = "affine.tfm";
 export const ITK_FIELD_FILE = "displacement.nii.gz";
@@ -94,6 +96,19 @@ export async function writeItkDisplacement(d: DisplacementGrid, path: string): P
   await writeImage(arraySource({ shape: d.shape, dtype: "float32", planes: itkDisplacementPlanes(d), channels, space: d.space }), path);
 }
 
+/**
+ * A line saying how a non-displacement deformation became the exported displacement field, or none for a displacement.
+ * Shared by the ITK, NGFF and elastix exports.
+ */
+export function sampledNote(d: Deformation | null): string[] {
+  if (!d || d.kind === "displacement") return [];
+  const g = samplingGrid(d);
+  const what = d.kind === "velocity"
+    ? "terareg stores a stationary velocity field v (phi = exp(v), integrated by RK4); exp(v)"
+    : "terareg stores a cubic B-spline FFD (coefficient lattice); its displacement";
+  return [`Sampled: ${what} was sampled onto a ${g.shape.join("x")} displacement grid (exact at the grid nodes, linearly interpolated between them, so an approximation of the stored transform between nodes).`];
+}
+
 function orderText(t: RegistrationTransform): string {
   const lines = [
     "terareg transform exported for ITK / ANTs / SimpleITK",
@@ -103,7 +118,9 @@ function orderText(t: RegistrationTransform): string {
     "",
     "terareg's transform is T(p) = A(p + d(p)): the displacement d first, then the affine A.",
   ];
-  if (t.displacement) {
+  const def = deformationOf(t);
+  lines.push(...sampledNote(def));
+  if (def) {
     lines.push(
       "",
       `Files: ${ITK_AFFINE_FILE} (A, AffineTransform_double_${t.ndim}_${t.ndim}) and ${ITK_FIELD_FILE} (d, displacement field).`,
@@ -140,15 +157,16 @@ function orderText(t: RegistrationTransform): string {
 
 /**
  * Writes `t` for ITK into the existing or new directory `dir`: affine.tfm, displacement.nii.gz (when t has a
- * displacement) and transform-order.txt (how to compose them). Returns the names written. Atomicity of the whole
+ * deformation; a velocity field or B-spline sampled by toDisplacementGrid) and transform-order.txt (how to compose them). Returns the names written. Atomicity of the whole
  * directory is the caller's job (each file is still written under a temporary name).
  */
 export async function exportItk(t: RegistrationTransform, dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const written = [ITK_AFFINE_FILE];
   await writeFile(join(dir, ITK_AFFINE_FILE), formatItkTfm(t.affine, t.ndim));
-  if (t.displacement) {
-    await writeItkDisplacement(t.displacement, join(dir, ITK_FIELD_FILE));
+  const def = deformationOf(t);
+  if (def) {
+    await writeItkDisplacement(toDisplacementGrid(def), join(dir, ITK_FIELD_FILE));
     written.push(ITK_FIELD_FILE);
   }
   await writeFile(join(dir, ITK_ORDER_FILE), orderText(t));

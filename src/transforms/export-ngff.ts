@@ -11,12 +11,16 @@
 //   (index → physical, vector axis passed through) as the dataset's transform instead. RFC-5 asks for scale
 //   (+ translation) only inside `datasets`, so strict readers may refuse such a file; terareg's importer reads it.
 // - attributes.terareg records ndim and the fixed/moving image frames, so an import restores them.
+// - RFC-5 has no velocity-field or B-spline transform: those kinds are sampled onto a displacement grid
+//   (to-displacement-grid.ts) and attributes.terareg.sampled says so.
 
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Space, Vec3 } from "../core/space.js";
 import { createZarrArrayWriter, writeZarrGroup } from "../io/zarr/array-writer.js";
-import type { RegistrationTransform } from "./registration-transform.js";
+import { deformationOf, type RegistrationTransform } from "./registration-transform.js";
+import { toDisplacementGrid } from "./to-displacement-grid.js";
+import { sampledNote } from "./export-itk.js";
 
 export const NGFF_VERSION = "0.6.dev3";
 export const NGFF_FIELD_PATH = "displacements";
@@ -82,13 +86,15 @@ function fieldGridTransform(space: Space, ndim: 2 | 3): Record<string, unknown> 
 export async function exportNgff(t: RegistrationTransform, dir: string): Promise<string[]> {
   const n = t.ndim;
   await mkdir(dir, { recursive: true });
-  const fixedUnits = physicalUnits(t.fixedSpace ?? t.displacement?.space, n);
-  const movingUnits = physicalUnits(t.movingSpace ?? t.fixedSpace ?? t.displacement?.space, n);
+  const def = deformationOf(t);
+  const field = def ? toDisplacementGrid(def) : undefined;
+  const fixedUnits = physicalUnits(t.fixedSpace ?? field?.space, n);
+  const movingUnits = physicalUnits(t.movingSpace ?? t.fixedSpace ?? field?.space, n);
   const names = spatialAxisNames(n);
   const steps: Record<string, unknown>[] = [];
   const written = ["zarr.json"];
-  if (t.displacement) {
-    const d = t.displacement;
+  if (field) {
+    const d = field;
     if (n === 2 && (d.shape[0] !== 1 || d.space.direction[0] !== 1 || d.space.direction[1] !== 0 || d.space.direction[2] !== 0
       || d.space.direction[3] !== 0 || d.space.direction[6] !== 0)) {
       throw new RangeError("a 2D transform's displacement grid must be one plane with an identity z row/column");
@@ -135,10 +141,10 @@ export async function exportNgff(t: RegistrationTransform, dir: string): Promise
     steps.push({ type: "displacements", path: NGFF_FIELD_PATH, interpolation: "linear", input: "fixed", output: "fixed-displaced" });
     written.push(NGFF_FIELD_PATH);
   }
-  steps.push({ type: "affine", affine: affineRows(t.affine, n), input: t.displacement ? "fixed-displaced" : "fixed", output: "moving" });
+  steps.push({ type: "affine", affine: affineRows(t.affine, n), input: field ? "fixed-displaced" : "fixed", output: "moving" });
   const systems = [
     { name: "fixed", axes: spatialAxes(n, fixedUnits) },
-    ...(t.displacement ? [{ name: "fixed-displaced", axes: spatialAxes(n, fixedUnits) }] : []),
+    ...(field ? [{ name: "fixed-displaced", axes: spatialAxes(n, fixedUnits) }] : []),
     { name: "moving", axes: spatialAxes(n, movingUnits) },
   ];
   await writeZarrGroup(dir, 3, {
@@ -154,6 +160,7 @@ export async function exportNgff(t: RegistrationTransform, dir: string): Promise
       convention: "maps fixed physical points to moving physical points (pull-back): p -> A(p + d(p)); axes [z, y, x] / [y, x]",
       ...(t.fixedSpace ? { fixedSpace: t.fixedSpace } : {}),
       ...(t.movingSpace ? { movingSpace: t.movingSpace } : {}),
+      ...(def && def.kind !== "displacement" ? { sampled: sampledNote(def)[0] } : {}),
     },
   });
   return written;

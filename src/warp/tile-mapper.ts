@@ -1,11 +1,13 @@
-// Evaluates a RegistrationTransform on a tile of the output grid: moving index c(x) for every output voxel x.
-// Which moving voxels that needs, and the sampling itself, live in moving-window.ts and warped-source.ts.
+// Evaluates a RegistrationTransform on a tile of the output grid: moving index c(x) for every output voxel x, for every
+// deformation kind. Which moving voxels that needs, and the sampling itself, live in moving-window.ts and warped-source.ts.
 
 import { OptionError } from "../core/errors.js";
 import { voxelCount, type Region, type Space } from "../core/space.js";
 import { indexToPhysicalMat4, linearPart, physicalToIndexMat4 } from "../registration/frame.js";
 import { mul4, type Mat4 } from "../transforms/affine.js";
-import type { DisplacementGrid, RegistrationTransform } from "../transforms/registration-transform.js";
+import { addBSplineAtKnot, bsplineScratch, checkBSplineGrid, type BSplineGrid } from "../transforms/bspline-field.js";
+import { deformationOf, type DisplacementGrid, type RegistrationTransform } from "../transforms/registration-transform.js";
+import { flowIndex, flowScratch, velocityFlow, type VelocityFlow } from "../transforms/velocity-field.js";
 
 /**
  * A transform folded into the index grids of one output level and one moving level:
@@ -13,6 +15,9 @@ import type { DisplacementGrid, RegistrationTransform } from "../transforms/regi
  * d the displacement there (physical units, by (bi/tri)linear interpolation, constant beyond the grid),
  * L the linear part of (moving physical → moving index) ∘ A, and K = (moving physical → index) ∘ A ∘ (index → physical).
  * Every matrix is 4×4 row-major on [z, y, x, 1].
+ * A B-spline FFD follows the same formula with d its spline (G·x is then the knot index). A velocity field has no
+ * additive d: c(x) = V·exp(v)(G·x), the flow integrated in grid indices by flowIndex (as mapPoints does) and V the
+ * map (grid index → physical → A → moving index).
  */
 export interface TileMapper {
   ndim: 2 | 3;
@@ -20,9 +25,12 @@ export interface TileMapper {
   k: Mat4;
   /** Physical displacement → moving index offset (3×3, row-major). */
   l: Float64Array;
-  /** Output index → displacement-grid index; null without a displacement. */
+  /** Output index → index of the deformation's grid (displacement nodes, velocity nodes or knots); null for affine only. */
   g: Mat4 | null;
   grid: DisplacementGrid | null;
+  /** The velocity flow and V (velocity-grid index → moving index), for a velocity transform. */
+  velocity?: { flow: VelocityFlow; v: Mat4 };
+  bspline?: BSplineGrid;
 }
 
 /**
@@ -32,7 +40,17 @@ export interface TileMapper {
 export function createTileMapper(transform: RegistrationTransform, outputSpace: Space, movingSpace: Space): TileMapper {
   const toPhysical = indexToPhysicalMat4(outputSpace);
   const toMoving = mul4(physicalToIndexMat4(movingSpace), transform.affine);
-  const grid = transform.displacement ?? null;
+  const def = deformationOf(transform);
+  const common = { ndim: transform.ndim, k: mul4(toMoving, toPhysical), l: linearPart(toMoving) };
+  if (def?.kind === "velocity") {
+    const flow = velocityFlow(def.grid);
+    return { ...common, g: mul4(physicalToIndexMat4(def.grid.space), toPhysical), grid: null, velocity: { flow, v: mul4(toMoving, indexToPhysicalMat4(def.grid.space)) } };
+  }
+  if (def?.kind === "bspline") {
+    checkBSplineGrid(def.grid);
+    return { ...common, g: mul4(physicalToIndexMat4(def.grid.space), toPhysical), grid: null, bspline: def.grid };
+  }
+  const grid = def?.grid ?? null;
   if (grid) {
     if (grid.ndim !== transform.ndim) {
       throw new OptionError("transform.displacement.ndim", grid.ndim, `${transform.ndim}, the transform's ndim`);
@@ -45,13 +63,7 @@ export function createTileMapper(transform: RegistrationTransform, outputSpace: 
       throw new OptionError("transform.displacement.data", `length ${grid.data.length}`, `${grid.ndim}·${voxelCount(grid.shape)} = ${n} values for shape [${grid.shape}]`);
     }
   }
-  return {
-    ndim: transform.ndim,
-    k: mul4(toMoving, toPhysical),
-    l: linearPart(toMoving),
-    g: grid ? mul4(physicalToIndexMat4(grid.space), toPhysical) : null,
-    grid,
-  };
+  return { ...common, g: grid ? mul4(physicalToIndexMat4(grid.space), toPhysical) : null, grid };
 }
 
 /**
@@ -65,6 +77,8 @@ export function mapTileCoordinates(m: TileMapper, region: Region, out: Float64Ar
   const [dz, dy, dx] = region.size;
   const n = dz * dy * dx;
   if (out.length < m.ndim * n) throw new RangeError(`coordinate buffer of ${out.length} values; need ${m.ndim}·${n}`);
+  if (m.velocity) return flowTile(m, region, out);
+  if (m.bspline) return bsplineTile(m, region, out);
   const k = m.k, kz = k[2]!, ky = k[6]!, kx = k[10]!;
   let o = 0;
   for (let z = z0; z < z0 + dz; z++) {
@@ -184,4 +198,39 @@ function displacedRow3(
     out[n + o + i] = by + ky * x + (l3 * ddz + l4 * ddy + l5 * ddx);
     out[2 * n + o + i] = bx + kx * x + (l6 * ddz + l7 * ddy + l8 * ddx);
   }
+}
+
+/** Calls fn(z, y, x, i) for every voxel of `region` in C order, i the voxel's offset in the tile. */
+function forEachVoxel(region: Region, fn: (z: number, y: number, x: number, i: number) => void): void {
+  const [z0, y0, x0] = region.start, [dz, dy, dx] = region.size;
+  let i = 0;
+  for (let z = z0; z < z0 + dz; z++) for (let y = y0; y < y0 + dy; y++) for (let x = x0; x < x0 + dx; x++, i++) fn(z, y, x, i);
+}
+
+/** A velocity tile: each voxel's grid index G·x flowed by exp(v) (flowIndex, as mapPoints), then mapped by V. */
+function flowTile(m: TileMapper, region: Region, out: Float64Array): void {
+  const g = m.g!, { flow, v } = m.velocity!, n = voxelCount(region.size), p = new Float64Array(3), scratch = flowScratch();
+  forEachVoxel(region, (z, y, x, i) => {
+    p[0] = g[0]! * z + g[1]! * y + g[2]! * x + g[3]!;
+    p[1] = g[4]! * z + g[5]! * y + g[6]! * x + g[7]!;
+    p[2] = g[8]! * z + g[9]! * y + g[10]! * x + g[11]!;
+    flowIndex(flow, p, 1, scratch);
+    const [pz, py, px] = [p[0]!, p[1]!, p[2]!];
+    if (m.ndim === 3) out[i] = v[0]! * pz + v[1]! * py + v[2]! * px + v[3]!;
+    out[(m.ndim - 2) * n + i] = v[4]! * pz + v[5]! * py + v[6]! * px + v[7]!;
+    out[(m.ndim - 1) * n + i] = v[8]! * pz + v[9]! * py + v[10]! * px + v[11]!;
+  });
+}
+
+/** A B-spline tile: c(x) = K·x + L·d(G·x), d evaluated per voxel by addBSplineAtKnot (as mapPoints). */
+function bsplineTile(m: TileMapper, region: Region, out: Float64Array): void {
+  const { k, l } = m, g = m.g!, grid = m.bspline!, n = voxelCount(region.size), d = new Float64Array(3), w = bsplineScratch();
+  forEachVoxel(region, (z, y, x, i) => {
+    d.fill(0);
+    addBSplineAtKnot(grid, g[0]! * z + g[1]! * y + g[2]! * x + g[3]!, g[4]! * z + g[5]! * y + g[6]! * x + g[7]!, g[8]! * z + g[9]! * y + g[10]! * x + g[11]!, d, w);
+    const [dz, dy, dx] = [d[0]!, d[1]!, d[2]!];
+    if (m.ndim === 3) out[i] = k[0]! * z + k[1]! * y + k[2]! * x + k[3]! + (l[0]! * dz + l[1]! * dy + l[2]! * dx);
+    out[(m.ndim - 2) * n + i] = k[4]! * z + k[5]! * y + k[6]! * x + k[7]! + (l[3]! * dz + l[4]! * dy + l[5]! * dx);
+    out[(m.ndim - 1) * n + i] = k[8]! * z + k[9]! * y + k[10]! * x + k[11]! + (l[6]! * dz + l[7]! * dy + l[8]! * dx);
+  });
 }

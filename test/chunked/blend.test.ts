@@ -59,7 +59,7 @@ test("seams: per-chunk offsets jump at the borders when cut hard, not when blend
   assert.ok(s.borderJumpMax < 0.05, `the blended field's border jump ${s.borderJumpMax} px`);
 });
 
-test("foldTransform: T(p) = T_global(p + r(p)) at every lattice node", () => {
+for (const kind of ["displacement", "velocity", "bspline"] as const) test(`foldTransform: T(p) = T_global(p + r(p)) at every lattice node (global ${kind})`, () => {
   const space = defaultSpace();
   const g = chunkGrid([1, 200, 160], [1, 64, 64], [0, 8, 8], [1, 4, 4]);
   const [, gy, gx] = g.latticeShape, n = gy * gx;
@@ -67,8 +67,8 @@ test("foldTransform: T(p) = T_global(p + r(p)) at every lattice node", () => {
   for (let i = 0; i < globalField.length; i++) globalField[i] = Math.sin(i * 0.37) * 3;
   const global: RegistrationTransform = {
     ndim: 2, affine: affineFromParams({ rotation: [0, 0, 0.05], zoom: [1, 1.02, 0.99], translation: [0, 3, -2], shear: [0, 0, 0] }, [0, 100, 80], 2),
-    displacement: { ndim: 2, shape: [1, 11, 9], space: { ...space, spacing: [1, 20, 20] }, data: globalField },
   };
+  global[kind] = { ndim: 2, shape: [1, 11, 9], space: { ...space, spacing: [1, 20, 20] }, data: globalField };
   const residual = new Float32Array(2 * n);
   for (let i = 0; i < n; i++) {
     residual[i] = Math.cos(i * 0.11);
@@ -84,5 +84,7 @@ test("foldTransform: T(p) = T_global(p + r(p)) at every lattice node", () => {
     const got = mapPoints(folded, Float64Array.from(p));
     worst = Math.max(worst, Math.hypot(got[1]! - expected[1]!, got[2]! - expected[2]!));
   }
-  assert.ok(worst < 1e-4, `largest difference ${worst} (float32 storage)`);
+  assert.ok(worst < 1e-4, `${kind}: largest difference ${worst} (float32 storage)`);
+  // The fold is an explicit conversion to a displacement grid: the global kind is not carried along beside it.
+  assert.deepEqual((["displacement", "velocity", "bspline"] as const).filter((k) => folded[k] !== undefined), ["displacement"]);
 });

@@ -66,6 +66,33 @@ test("register → run directory; transform-points fixed → moving and back", {
   assert.match(refused.stderr, /-o: got ".*run"; expected a new or empty run directory \(or pass --force to replace it\)/);
 });
 
+test("register --deformable svf|bspline stores the velocity / lattice; transform-points --inverse undoes the forward map", { skip: !existsSync(join(SHARED_DATA, "ants_r16_r64_brain_slices")) && "no shared data" }, async (t) => {
+  const dir = await tempDir(t);
+  const data = join(SHARED_DATA, "ants_r16_r64_brain_slices");
+  const pts = [[60, 80], [110, 130], [150, 170], [90, 150], [128, 100]];
+  await writeFile(join(dir, "f.csv"), `,X,Y\n${pts.map((p, i) => `${i + 1},${p[0]},${p[1]}`).join("\n")}\n`);
+  for (const [mode, file] of [["svf", "velocity.ome.zarr"], ["bspline", "bspline.ome.zarr"]] as const) {
+    const run = join(dir, mode);
+    const r = terareg("register", join(data, "fixed.jpg"), join(data, "moving.jpg"), "-o", run, "--preset", "fast", "--deformable", mode, "--threads", "2");
+    assert.equal(r.code, 0, r.stderr);
+    const metrics = JSON.parse(await readFile(join(run, "metrics.json"), "utf8")) as { denseRejected: boolean };
+    assert.equal(metrics.denseRejected, false, `${mode}: the dense stage is kept on this pair`);
+    assert.ok(existsSync(join(run, "transform", file)), `${mode}: ${file}`);
+    assert.ok(!existsSync(join(run, "transform", "displacement.ome.zarr")), `${mode}: no displacement grid besides it`);
+    const fwd = terareg("transform-points", "--transform", join(run, "transform"), "--in", join(dir, "f.csv"), "--out", join(dir, `${mode}-fm.csv`));
+    assert.equal(fwd.code, 0, fwd.stderr);
+    const back = terareg("transform-points", "--transform", join(run, "transform"), "--in", join(dir, `${mode}-fm.csv`), "--out", join(dir, `${mode}-fmf.csv`), "--inverse");
+    assert.equal(back.code, 0, back.stderr);
+    const mapped = parseLandmarks(await readFile(join(dir, `${mode}-fm.csv`), "utf8"));
+    const round = parseLandmarks(await readFile(join(dir, `${mode}-fmf.csv`), "utf8"));
+    pts.forEach((p, i) => {
+      const q = mapped.get(String(i + 1))!, b = round.get(String(i + 1))!;
+      assert.ok(Math.hypot(q[0]! - p[0]!, q[1]! - p[1]!) > 0.5, `${mode} point ${i + 1} did not move: ${q}`);
+      assert.ok(Math.hypot(b[0]! - p[0]!, b[1]! - p[1]!) < 0.01, `${mode} round trip ${i + 1}: ${b}`);
+    });
+  }
+});
+
 test("demo: registers the shipped sample pair and prints TRE before → after", async (t) => {
   const dir = await tempDir(t);
   const r = terareg("demo", "-o", join(dir, "run"), "--preset", "fast");

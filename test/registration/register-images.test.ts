@@ -13,7 +13,7 @@ import { createField } from "../../src/kernels/types.js";
 import { createPool } from "../../src/compute/cpu/pool.js";
 import { cpuKernels } from "../../src/compute/cpu/cpu-kernels.js";
 import { affineFromParams, identityParams, mapPointsAffine } from "../../src/transforms/affine.js";
-import { mapPoints } from "../../src/transforms/registration-transform.js";
+import { mapPoints, mapPointsInverse } from "../../src/transforms/registration-transform.js";
 import { SHARED_DATA } from "../helpers/tmp.js";
 import type { Source } from "../../src/core/source.js";
 
@@ -129,4 +129,24 @@ test("regularisation overrides reach the dense stages: more smoothing, smoother 
   assert.ok(greedyStiff < 0.7 * greedyLoose, `greedy SD log-Jacobian: σ 4/3 ${greedyStiff.toFixed(4)} vs σ 1/0.5 ${greedyLoose.toFixed(4)}`);
   const fine = await sd("bspline", { gridSpacing: 4 }), coarse = await sd("bspline", { gridSpacing: 32, bendingWeight: 0.1 });
   assert.ok(coarse < 0.7 * fine, `B-spline SD log-Jacobian: 32 voxels ${coarse.toFixed(4)} vs 4 voxels ${fine.toFixed(4)}`);
+});
+
+test("each dense mode stores what it optimised: svf the velocity (exact inverse), bspline the lattice, greedy the field", { skip: !have && "no shared data" }, async () => {
+  const { plane, shape, moving } = await swirlPair();
+  const f = arraySource({ shape, dtype: "float32", planes: [plane] }), m = arraySource({ shape, dtype: "float32", planes: [moving] });
+  const kinds = { greedy: "displacement", svf: "velocity", bspline: "bspline", "bspline-greedy": "displacement" } as const;
+  for (const [deformable, kind] of Object.entries(kinds) as [keyof typeof kinds, (typeof kinds)[keyof typeof kinds]][]) {
+    const r = await registerImages(f, m, { preset: "fast", dof: "rigid", deformable, metric: "mse" });
+    assert.equal(r.denseRejected, false, `${deformable}: the dense stage is kept on this pair`);
+    const stored = (["displacement", "velocity", "bspline"] as const).filter((k) => r.transform[k] !== undefined);
+    assert.deepEqual(stored, [kind], `${deformable} stores ${stored.join(", ")}`);
+    const p = new Float64Array(3 * 60);
+    for (let k = 0; k < 60; k++) p.set([0, 60 + (k % 10) * 14, 50 + Math.floor(k / 10) * 22], 3 * k);
+    const q = mapPoints(r.transform, p), back = mapPointsInverse(r.transform, q);
+    let round = 0, moved = 0;
+    for (let i = 0; i < p.length; i++) round = Math.max(round, Math.abs(back[i]! - p[i]!));
+    for (let i = 0; i < p.length; i++) moved = Math.max(moved, Math.abs(q[i]! - p[i]!));
+    assert.ok(moved > 2, `${deformable}: points moved by ${moved}`);
+    assert.ok(round <= 0.01, `${deformable}: round trip ${round} px`);
+  }
 });

@@ -162,3 +162,57 @@ test("terareg export RUN --format elastix|itk end to end on a saved transform", 
   for (const f of ["affine.tfm", "displacement.nii.gz", "transform-order.txt"]) assert.ok(existsSync(join(dir, "itk", f)), f);
   assert.equal(terareg("export", join(dir, "run"), "--format", "h5").code === 0, false);
 });
+
+/** A B-spline FFD over an image of `shape` in `space` with seeded coefficients up to `amplitude` voxels. */
+async function bsplineOver(shape: Vec3, space: Space, knotVoxels: Vec3, ndim: 2 | 3, amplitude: number, seed: number) {
+  const { createLattice } = await import("../../src/kernels/bspline-lattice.js");
+  const { bsplineGridFromLattice } = await import("../../src/transforms/bspline-field.js");
+  const lattice = createLattice(shape, knotVoxels, ndim), rng = seeded(seed), d = lattice.coefficients.data;
+  for (let i = 0; i < d.length; i++) d[i] = (rng() - 0.5) * 2 * amplitude;
+  return bsplineGridFromLattice(lattice, space);
+}
+
+test("elastix export, 2D affine + B-spline FFD: a native BSplineTransform that transformix evaluates as mapPoints", { skip }, async (t) => {
+  const dir = await tempDir(t);
+  const space = frame2d(0.3, [0.8, 1.4], [-6, 9]), shape: Vec3 = [1, 40, 50];
+  const tr: RegistrationTransform = { ndim: 2, affine: affine2d(), bspline: await bsplineOver(shape, space, [1, 7, 6], 2, 3, 21) };
+  const r = await exportElastix(tr, join(dir, "elx"), { shape, space });
+  assert.deepEqual(r.files, ["TransformParameters.0.txt", "TransformParameters.1.txt"]);
+  const text = await readFile(join(dir, "elx", "TransformParameters.0.txt"), "utf8");
+  assert.match(text, /\(Transform "BSplineTransform"\)/);
+  assert.match(text, /\(BSplineTransformSplineOrder 3\)/);
+  // Points inside the image, and points past it where the spline fades out (elastix's valid region must cover them).
+  const inside = pointsInside(space, shape, 40, 6);
+  const outside = Float64Array.from([...indexToPhysical(space, [0, -6, 10]), ...indexToPhysical(space, [0, 45, -5]), ...indexToPhysical(space, [0, 20, 57])]);
+  const p = Float64Array.from([...inside, ...outside]);
+  const field = mapPoints({ ndim: 2, affine: affineFromParams(identityParams(), [0, 0, 0], 2), bspline: tr.bspline! }, p);
+  assert.ok(Math.max(...field.map((v, i) => Math.abs(v - p[i]!))) > 1, "the spline moves points");
+  assertClose(await transformixPoints(dir, join(dir, "elx", "TransformParameters.0.txt"), p, 2), field, 1e-3, "B-spline alone");
+  assertClose(await transformixPoints(dir, join(dir, "elx", r.entry), p, 2), mapPoints(tr, p), 1e-3, "2D affine + B-spline");
+});
+
+test("elastix export, 3D B-spline FFD on a rotated anisotropic grid: transformix agrees with mapPoints", { skip }, async (t) => {
+  const dir = await tempDir(t);
+  const c = Math.cos(0.25), s = Math.sin(0.25);
+  const space: Space = { spacing: [1.5, 0.8, 1.1], origin: [3, -4, 6], direction: [c, -s, 0, s, c, 0, 0, 0, 1], units: ["mm", "mm", "mm"] };
+  const shape: Vec3 = [14, 16, 18];
+  const affine = affineFromParams({ rotation: [0.1, -0.1, 0.2], zoom: [1, 1.1, 0.9], shear: [0, 0.05, 0], translation: [1, 2, -1] }, [5, 5, 5], 3);
+  const tr: RegistrationTransform = { ndim: 3, affine, bspline: await bsplineOver(shape, space, [5, 4, 6], 3, 2, 8) };
+  const r = await exportElastix(tr, join(dir, "elx"), { shape, space });
+  const p = pointsInside(space, shape, 30, 9);
+  assertClose(await transformixPoints(dir, join(dir, "elx", r.entry), p, 3), mapPoints(tr, p), 1e-3, "3D affine + B-spline");
+});
+
+test("elastix export of a velocity transform: exp(v) sampled onto a DeformationFieldTransform, said so in the file", { skip }, async (t) => {
+  const dir = await tempDir(t);
+  const gridSpace = frame2d(0.2, [2, 2], [0, 0]);
+  const d = smoothField2d([1, 30, 30], gridSpace);
+  const tr: RegistrationTransform = { ndim: 2, affine: affine2d(), velocity: { ndim: 2, shape: d.shape, space: d.space, data: d.data.map((v) => v / 3) } };
+  const r = await exportElastix(tr, join(dir, "elx"), { shape: [1, 30, 30], space: gridSpace });
+  assert.deepEqual(r.files, ["deformation_field.mha", "TransformParameters.0.txt", "TransformParameters.1.txt"]);
+  assert.match(await readFile(join(dir, "elx", "TransformParameters.0.txt"), "utf8"), /\/\/ Sampled: terareg stores a stationary velocity field v/);
+  // At the velocity grid's nodes the sampled field is exact.
+  const nodes = new Float64Array(3 * 20), rng = seeded(4);
+  for (let k = 0; k < 20; k++) nodes.set(indexToPhysical(gridSpace, [0, 2 + Math.floor(rng() * 26), 2 + Math.floor(rng() * 26)]), 3 * k);
+  assertClose(await transformixPoints(dir, join(dir, "elx", r.entry), nodes, 2), mapPoints(tr, nodes), 1e-3, "velocity at nodes");
+});

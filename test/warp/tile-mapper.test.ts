@@ -108,3 +108,38 @@ test("2D displaced coordinates are bit-identical to the plain per-voxel formula 
     }
   }
 });
+
+/** The displacement of transform2d/3d reinterpreted as a velocity field or as B-spline coefficients on the same grid. */
+function asKind(t: ReturnType<typeof transform2d>, kind: "velocity" | "bspline"): ReturnType<typeof transform2d> {
+  const { displacement, ...rest } = t;
+  return kind === "velocity" ? { ...rest, velocity: displacement! } : { ...rest, bspline: displacement! };
+}
+
+for (const kind of ["velocity", "bspline"] as const) {
+  test(`mapTileCoordinates equals mapPoints + physicalToIndex per voxel for a ${kind} transform (2D and 3D)`, () => {
+    const cases: [2 | 3, Space, Space, ReturnType<typeof transform2d>, Region][] = [
+      [2, space2d(0.1, [0.8, 1.1], [5.5, -3.2]), space2d(-0.3, [0.9, 1.2], [12, 4]), asKind(transform2d([1, 300, 400], space2d(0.1, [0.8, 1.1], [5.5, -3.2])), kind), { start: [0, 17, 23], size: [1, 120, 150] }],
+      [3, space3d(), { ...space3d(), spacing: [1, 1.2, 0.8], origin: [3, -2, 1] }, asKind(transform3d([30, 40, 50], space3d()), kind), { start: [3, 5, 7], size: [12, 14, 16] }],
+    ];
+    for (const [ndim, fixed, moving, t, region] of cases) {
+      const m = createTileMapper(t, fixed, moving);
+      const fast = new Float64Array(ndim * voxelCount(region.size));
+      mapTileCoordinates(m, region, fast);
+      const slow = slowCoordinates(t, fixed, moving, region, ndim);
+      let worst = 0;
+      for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i]! - slow[i]!));
+      assert.ok(worst < 1e-9, `${kind} ${ndim}D: max |tile − mapPoints| = ${worst} voxels`);
+      const affineOnly = new Float64Array(fast.length);
+      mapTileCoordinates(createTileMapper({ ndim, affine: t.affine }, fixed, moving), region, affineOnly);
+      let moved = 0;
+      for (let i = 0; i < fast.length; i++) moved = Math.max(moved, Math.abs(fast[i]! - affineOnly[i]!));
+      assert.ok(moved > 1, `${kind} ${ndim}D: the deformation moves samples by at most ${moved} voxels`);
+    }
+  });
+}
+
+test("createTileMapper refuses a transform with two deformation kinds", () => {
+  const t = transform2d([1, 30, 40], space2d(0, [1, 1], [0, 0]));
+  assert.throws(() => createTileMapper({ ...t, velocity: t.displacement! }, space2d(0, [1, 1], [0, 0]), space2d(0, [1, 1], [0, 0])),
+    /transform: got "displacement \+ velocity"; expected at most one deformation/);
+});

@@ -8,6 +8,7 @@ import type { Space } from "../../core/space.js";
 import { openImage } from "../../io/open.js";
 import { importTransform } from "../../transforms/import-transform.js";
 import { saveTransform } from "../../transforms/transform-io.js";
+import { deformationOf } from "../../transforms/registration-transform.js";
 import { createReporter } from "../reporter.js";
 import type { GlobalOptions } from "../program.js";
 
@@ -31,10 +32,11 @@ export function registerImport(program: Command, globals: () => GlobalOptions): 
       if (raw.fixed) t.fixedSpace = await frameOf(raw.fixed);
       if (raw.moving) t.movingSpace = await frameOf(raw.moving);
       const out = resolve(raw.out);
+      const def = deformationOf(t);
       await writeAtomically(out, (tmp) => saveTransform(tmp, t));
       createReporter(globals()).summary("imported the transform", {
         input: path, output: out, dimensions: `${t.ndim}D`,
-        displacement: t.displacement ? `${t.displacement.shape.join("×")} grid` : "none",
+        deformation: def ? `${def.kind}, ${def.grid.shape.join("×")} grid` : "none",
       }, { ndim: t.ndim });
     });
 }
