@@ -134,6 +134,29 @@ export function indexToPhysical(space: Space, i: Vec3): Vec3 {
   return [space.origin[0] + d[0], space.origin[1] + d[1], space.origin[2] + d[2]];
 }
 
+/** D · diag(spacing): index-unit vectors of `space` → physical vectors (row-major 3×3 over [z, y, x]). */
+export function indexToPhysicalLinear(space: Space): Mat3 {
+  return space.direction.map((d, k) => d * space.spacing[k % 3]!) as Mat3;
+}
+
+/**
+ * out = m · v for every vector of the vector-first array `data` (`ndim` planes of equal length, components
+ * [z, y, x] or [y, x]); m is 3×3 over [z, y, x], its z row and column unused in 2D. `out` starts zeroed; returns it.
+ */
+export function mapVectors<T extends Float32Array | Float64Array>(m: Mat3, data: ArrayLike<number>, ndim: 2 | 3, out: T): T {
+  const n = data.length / ndim, first = ndim === 3 ? 0 : 1;
+  for (let r = first; r < 3; r++) {
+    const o = (r - first) * n;
+    for (let c = first; c < 3; c++) {
+      const k = m[r * 3 + c]!;
+      if (k === 0) continue;
+      const s = (c - first) * n;
+      for (let i = 0; i < n; i++) out[o + i] = out[o + i]! + k * data[s + i]!;
+    }
+  }
+  return out;
+}
+
 /** Inverse of a 3×3 matrix; throws on a singular one. */
 export function invertMat3(m: Mat3): Mat3 {
   const [a, b, c, d, e, f, g, h, i] = m;

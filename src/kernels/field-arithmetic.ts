@@ -23,11 +23,16 @@ export function addFields(u: Field, v: Field): Field {
 
 /** max over voxels of |u(x)| (Euclidean norm of the vector), in the field's units. */
 export function maxNorm(u: Field): number {
-  const plane = u.data.length / u.ndim;
+  return maxVectorNorm(u.data, u.ndim);
+}
+
+/** Largest Euclidean norm over the vectors of a vector-first array with `ndim` components (planes of equal length). */
+export function maxVectorNorm(data: ArrayLike<number>, ndim: number): number {
+  const plane = data.length / ndim;
   let best = 0;
   for (let i = 0; i < plane; i++) {
     let sq = 0;
-    for (let c = 0; c < u.ndim; c++) sq += u.data[c * plane + i]! ** 2;
+    for (let c = 0; c < ndim; c++) sq += data[c * plane + i]! ** 2;
     if (sq > best) best = sq;
   }
   return Math.sqrt(best);

@@ -5,6 +5,7 @@ import { AbortedError, OptionError } from "../core/errors.js";
 import { voxelCount, type Vec3 } from "../core/space.js";
 import type { Kernels } from "../compute/kernels.js";
 import { bendingEnergy } from "../kernels/bending-energy.js";
+import { maxVectorNorm } from "../kernels/field-arithmetic.js";
 import {
   createLattice, evaluateLattice, fitLattice, mapLattice, splatToLattice, subdivideLattice, type BSplineLattice,
 } from "../kernels/bspline-lattice.js";
@@ -143,18 +144,6 @@ function withCoefficients(lattice: BSplineLattice, x: Float64Array): BSplineLatt
   return { ...lattice, coefficients: { data: Float32Array.from(x), shape: [...c.shape], ndim: c.ndim } };
 }
 
-/** Largest Euclidean norm over knots of a vector-first coefficient array with `nd` components. */
-function maxKnotNorm(d: Float64Array, nd: number): number {
-  const n = d.length / nd;
-  let best = 0;
-  for (let i = 0; i < n; i++) {
-    let sq = 0;
-    for (let c = 0; c < nd; c++) sq += d[c * n + i]! ** 2;
-    if (sq > best) best = sq;
-  }
-  return Math.sqrt(best);
-}
-
 /** Per axis: coarse spacing / fine spacing > 1.5, i.e. the pyramid halved the axis between the two levels. */
 function halvedAxes(coarse: LevelImage, fine: LevelImage): [boolean, boolean, boolean] {
   return [0, 1, 2].map((a) => coarse.space.spacing[a]! / fine.space.spacing[a]! > 1.5) as [boolean, boolean, boolean];
@@ -246,7 +235,7 @@ export async function registerBSpline(
       lastMetric = r.metricValue;
       return { value: r.value, gradient: Float64Array.from(r.gradient.data) };
     }, {
-      iterations, maxStep: options.maxStepVoxels ?? 1, stepNorm: (d) => maxKnotNorm(d, ndim),
+      iterations, maxStep: options.maxStepVoxels ?? 1, stepNorm: (d) => maxVectorNorm(d, ndim),
       tolerance: options.tolerance ?? 1e-5, signal: options.signal, what: "B-spline registration",
       initial: { value: start.value, gradient: Float64Array.from(start.gradient.data) },
       onIteration: (e) => {

@@ -2,7 +2,7 @@
 // initialisation → affine → dense (greedy or SVF) and reports quality numbers. One call per image pair or per chunk.
 
 import type { Source } from "../core/source.js";
-import { voxelCount, type Space } from "../core/space.js";
+import { indexToPhysicalLinear, mapVectors, voxelCount, type Space } from "../core/space.js";
 import { BudgetError, OptionError } from "../core/errors.js";
 import { peakRssBytes } from "../core/memory.js";
 import type { Kernels } from "../compute/kernels.js";
@@ -264,16 +264,6 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
 
 /** Fixed-voxel displacements → physical displacements d = D · (spacing ⊙ u), vector-first [z, y, x] / [y, x]. */
 export function toPhysical(u: ReturnType<typeof createField>, space: Space): DisplacementGrid {
-  const n = voxelCount(u.shape), nd = u.ndim, first = nd === 3 ? 0 : 1;
-  const data = new Float32Array(nd * n);
-  for (let r = first; r < 3; r++) {
-    const o = (r - first) * n;
-    for (let c = first; c < 3; c++) {
-      const k = space.direction[r * 3 + c]! * space.spacing[c]!;
-      if (k === 0) continue;
-      const src = u.data.subarray((c - first) * n, (c - first + 1) * n);
-      for (let i = 0; i < n; i++) data[o + i] = data[o + i]! + k * src[i]!;
-    }
-  }
-  return { ndim: nd, shape: [...u.shape], space, data };
+  const data = mapVectors(indexToPhysicalLinear(space), u.data, u.ndim, new Float32Array(u.data.length));
+  return { ndim: u.ndim, shape: [...u.shape], space, data };
 }

@@ -2,7 +2,7 @@
 // d(p) = Σ_k β³(t(p) − k) c_k with t the knot index of p. The lattice kernels (fitting, subdivision) live in kernels/bspline-lattice.ts.
 
 import { OptionError } from "../core/errors.js";
-import { indexToPhysical, voxelCount, type Space, type Vec3 } from "../core/space.js";
+import { indexToPhysical, indexToPhysicalLinear, mapVectors, voxelCount, type Space, type Vec3 } from "../core/space.js";
 import type { BSplineLattice } from "../kernels/bspline-lattice.js";
 
 /**
@@ -95,17 +95,8 @@ export function addBSplineAtKnot(grid: BSplineGrid, tz: number, ty: number, tx: 
  * spacing ⊙ imageSpacing along the image's direction, coefficients c_phys = D · (spacing ⊙ c_voxels). Exact.
  */
 export function bsplineGridFromLattice(lattice: BSplineLattice, imageSpace: Space): BSplineGrid {
-  const c = lattice.coefficients, nd = c.ndim, n = voxelCount(c.shape), first = nd === 3 ? 0 : 1;
-  const data = new Float32Array(nd * n);
-  for (let r = first; r < 3; r++) {
-    const o = (r - first) * n;
-    for (let a = first; a < 3; a++) {
-      const k = imageSpace.direction[r * 3 + a]! * imageSpace.spacing[a]!;
-      if (k === 0) continue;
-      const src = c.data.subarray((a - first) * n, (a - first + 1) * n);
-      for (let i = 0; i < n; i++) data[o + i] = data[o + i]! + k * src[i]!;
-    }
-  }
+  const c = lattice.coefficients, nd = c.ndim;
+  const data = mapVectors(indexToPhysicalLinear(imageSpace), c.data, nd, new Float32Array(c.data.length));
   const origin = indexToPhysical(imageSpace, nd === 3 ? lattice.origin : [0, lattice.origin[1], lattice.origin[2]]);
   const spacing: Vec3 = [nd === 3 ? lattice.spacing[0] * imageSpace.spacing[0] : imageSpace.spacing[0], lattice.spacing[1] * imageSpace.spacing[1], lattice.spacing[2] * imageSpace.spacing[2]];
   return { ndim: nd, shape: [...c.shape], space: { ...imageSpace, origin, spacing, direction: [...imageSpace.direction] }, data };

@@ -9,7 +9,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { indexToPhysical, type Space, type Vec3 } from "../core/space.js";
-import { isPlanarSpace, spaceToItkFrame } from "../io/itk-frame.js";
+import { isPlanarSpace, spaceToItkFrame, type ItkFrame } from "../io/itk-frame.js";
 import { affineToItk, writeItkDisplacement } from "./export-itk.js";
 import { deformationOf, type RegistrationTransform } from "./registration-transform.js";
 import type { BSplineGrid } from "./bspline-field.js";
@@ -54,6 +54,18 @@ export function elastixNumber(x: number): string {
 
 const list = (v: number[]) => v.map(elastixNumber).join(" ");
 
+/** Size, Index, Spacing, Origin and Direction of a grid (x-first `size`, LPS frame `f`), each key after `prefix`. */
+function gridLines(prefix: "" | "Grid", size: number[], f: ItkFrame): string[] {
+  return [
+    `(${prefix}Size ${size.join(" ")})`,
+    `(${prefix}Index ${size.map(() => "0").join(" ")})`,
+    `(${prefix}Spacing ${list(f.spacing)})`,
+    `(${prefix}Origin ${list(f.origin)})`,
+    // elastix reads Direction column by column: entry i·D + j is direction(j, i).
+    `(${prefix}Direction ${list(f.columns.flat())})`,
+  ];
+}
+
 /** The image-specific block of a TransformParameters file for the fixed grid (axes x first, LPS). */
 function geometryLines(ndim: 2 | 3, fixed: ElastixFixedGeometry, o: ElastixExportOptions): string[] {
   const f = spaceToItkFrame("<elastix TransformParameters>", fixed.space, ndim);
@@ -64,12 +76,7 @@ function geometryLines(ndim: 2 | 3, fixed: ElastixFixedGeometry, o: ElastixExpor
     `(MovingImageDimension ${ndim})`,
     '(FixedInternalImagePixelType "float")',
     '(MovingInternalImagePixelType "float")',
-    `(Size ${size.join(" ")})`,
-    `(Index ${size.map(() => "0").join(" ")})`,
-    `(Spacing ${list(f.spacing)})`,
-    `(Origin ${list(f.origin)})`,
-    // elastix reads Direction column by column: entry i·D + j is direction(j, i).
-    `(Direction ${list(f.columns.flat())})`,
+    ...gridLines("", size, f),
     '(UseDirectionCosines "true")',
     "",
     "// ResampleInterpolator specific",
@@ -116,11 +123,7 @@ function bsplineLines(g: BSplineGrid): { parameters: number[]; lines: string[] }
     parameters,
     lines: [
       "// BSplineTransform specific",
-      `(GridSize ${size.join(" ")})`,
-      `(GridIndex ${size.map(() => "0").join(" ")})`,
-      `(GridSpacing ${list(f.spacing)})`,
-      `(GridOrigin ${list(f.origin)})`,
-      `(GridDirection ${list(f.columns.flat())})`,
+      ...gridLines("Grid", size, f),
       "(BSplineTransformSplineOrder 3)",
       '(UseCyclicTransform "false")',
     ],

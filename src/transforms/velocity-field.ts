@@ -2,7 +2,8 @@
 // (RK4, a fixed step count stored with the field); points and warp tiles both call flowIndex, and exp(−v) is the inverse.
 
 import { OptionError } from "../core/errors.js";
-import { invertMat3, voxelCount, type Mat3, type Space, type Vec3 } from "../core/space.js";
+import { indexToPhysicalLinear, invertMat3, mapVectors, voxelCount, type Space, type Vec3 } from "../core/space.js";
+import { maxVectorNorm } from "../kernels/field-arithmetic.js";
 
 /**
  * A stationary velocity field v in physical units per unit time, laid out like a DisplacementGrid: vector-first
@@ -36,38 +37,14 @@ export interface VelocityFlow {
   steps: number;
 }
 
-/** (D · diag(spacing))⁻¹: physical vectors → index vectors of `space`. */
-function physicalToIndexLinear(space: Space): Mat3 {
-  const m = space.direction.map((d, k) => d * space.spacing[k % 3]!) as Mat3;
-  return invertMat3(m);
-}
-
-/** v converted to grid-index units, vector-first [ndim, z, y, x] float64. */
+/** v converted to grid-index units ((D · diag(spacing))⁻¹ v), vector-first [ndim, z, y, x] float64. */
 function velocityInIndexUnits(grid: VelocityGrid): Float64Array {
-  const n = voxelCount(grid.shape), nd = grid.ndim, first = nd === 3 ? 0 : 1;
-  const inv = physicalToIndexLinear(grid.space), out = new Float64Array(nd * n);
-  for (let r = first; r < 3; r++) {
-    const o = (r - first) * n;
-    for (let c = first; c < 3; c++) {
-      const k = inv[r * 3 + c]!;
-      if (k === 0) continue;
-      const src = grid.data.subarray((c - first) * n, (c - first + 1) * n);
-      for (let i = 0; i < n; i++) out[o + i] = out[o + i]! + k * src[i]!;
-    }
-  }
-  return out;
+  return mapVectors(invertMat3(indexToPhysicalLinear(grid.space)), grid.data, grid.ndim, new Float64Array(grid.data.length));
 }
 
 /** Smallest step count with max |v| / steps ≤ VELOCITY_STEP_VOXELS (at least 1), from v in index units. */
 function stepsFor(index: Float64Array, ndim: 2 | 3): number {
-  const n = index.length / ndim;
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let c = 0; c < ndim; c++) s += index[c * n + i]! ** 2;
-    if (s > m) m = s;
-  }
-  return Math.max(1, Math.ceil(Math.sqrt(m) / VELOCITY_STEP_VOXELS));
+  return Math.max(1, Math.ceil(maxVectorNorm(index, ndim) / VELOCITY_STEP_VOXELS));
 }
 
 /** The step count a velocity grid integrates with: its own `steps`, or the default for its largest velocity. */
