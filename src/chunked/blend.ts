@@ -3,7 +3,7 @@
 
 import { voxelCount, type Vec3 } from "../core/space.js";
 import type { DisplacementGrid, RegistrationTransform } from "../transforms/registration-transform.js";
-import { addDisplacementAt, deformationMapper, deformationOf, withDeformation } from "../transforms/registration-transform.js";
+import { deformationMapper, deformationOf, offsetAdder, withDeformation } from "../transforms/registration-transform.js";
 import { indexToPhysical } from "../core/space.js";
 import { chunkNodeWeights, type ChunkGrid, type ChunkSpec } from "./chunk-grid.js";
 
@@ -158,8 +158,11 @@ export function seamStats(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, res
 export function foldTransform(global: RegistrationTransform, residual: Float32Array, lattice: { shape: Vec3; space: DisplacementGrid["space"] }): RegistrationTransform {
   const ndim = global.ndim, [nz, ny, nx] = lattice.shape, n = nz * ny * nx, first = ndim === 3 ? 0 : 1;
   const data = new Float32Array(ndim * n);
+  // Kinds with φ = id + d add d_g at the displaced point (exact, no p + … − p round trip); a velocity field has no
+  // closed-form d, so it is flowed and differenced.
   const def = deformationOf(global);
-  const phi = def ? deformationMapper(def) : undefined, q = new Float64Array(3);
+  const add = def && def.kind !== "velocity" ? offsetAdder(def) : undefined;
+  const phi = def?.kind === "velocity" ? deformationMapper(def) : undefined, q = new Float64Array(3);
   let g = 0;
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
@@ -168,8 +171,8 @@ export function foldTransform(global: RegistrationTransform, residual: Float32Ar
         const r: Vec3 = [0, 0, 0];
         for (let c = 0; c < ndim; c++) r[first + c] = residual[c * n + g]!;
         const d: Vec3 = [...r];
-        if (def?.kind === "displacement") {
-          addDisplacementAt(def.grid, [p[0] + r[0], p[1] + r[1], p[2] + r[2]], d);
+        if (add) {
+          add([p[0] + r[0], p[1] + r[1], p[2] + r[2]], d);
         } else if (phi) {
           q[0] = p[0] + r[0];
           q[1] = p[1] + r[1];
