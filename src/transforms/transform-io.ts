@@ -11,7 +11,7 @@ import { writeImage } from "../io/write.js";
 import type { Space, Vec3 } from "../core/space.js";
 import { checkBSplineGrid } from "./bspline-field.js";
 import { deformationOf, type DisplacementGrid, type RegistrationTransform } from "./registration-transform.js";
-import { velocityFlow, velocitySteps } from "./velocity-field.js";
+import { velocityFlow } from "./velocity-field.js";
 
 const FIELD = "displacement.ome.zarr";
 const VELOCITY = "velocity.ome.zarr";
@@ -82,9 +82,9 @@ export async function saveTransform(dir: string, t: RegistrationTransform): Prom
     await writeVectorGrid(join(dir, FIELD), def.grid, "d");
     sequence.push({ type: "displacements", path: FIELD, interpolation: "linear", units: "physical" });
   } else if (def?.kind === "velocity") {
-    velocityFlow(def.grid);
+    const { steps } = velocityFlow(def.grid); // checks the grid, and the step count mapPoints integrates with
     await writeVectorGrid(join(dir, VELOCITY), def.grid, "v");
-    sequence.push({ type: "velocity", path: VELOCITY, interpolation: "linear", units: "physical", integration: "rk4", steps: velocitySteps(def.grid) });
+    sequence.push({ type: "velocity", path: VELOCITY, interpolation: "linear", units: "physical", integration: "rk4", steps });
   } else if (def?.kind === "bspline") {
     checkBSplineGrid(def.grid);
     await writeVectorGrid(join(dir, BSPLINE), def.grid, "c");
