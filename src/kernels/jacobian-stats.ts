@@ -2,6 +2,7 @@
 // Computing the determinant lives in jacobian-determinant.ts; this is a serial, deterministic reduction.
 
 import { OptionError } from "../core/errors.js";
+import { quantile } from "./quantile.js";
 import type { Image } from "./types.js";
 
 export interface JacobianStats {
@@ -19,42 +20,6 @@ export interface JacobianStats {
 
 /** Smallest determinant whose log is taken; folded voxels count as this. */
 export const LOG_JACOBIAN_FLOOR = 1e-9;
-
-/** Rearranges a[lo..hi] so that a[k] holds the k-th smallest and a[lo..k) ≤ a[k] ≤ a(k..hi] (Hoare, median of 3). */
-function select(a: Float64Array, k: number): void {
-  let lo = 0, hi = a.length - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >> 1;
-    const x = a[lo]!, y = a[mid]!, z = a[hi]!;
-    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
-    let i = lo, j = hi;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i] = a[j]!;
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return;
-  }
-}
-
-/** The q-quantile (0 ≤ q ≤ 1) of `a` by linear interpolation between order statistics; reorders `a`. */
-export function quantile(a: Float64Array, q: number): number {
-  const pos = q * (a.length - 1), k = Math.floor(pos), t = pos - k;
-  select(a, k);
-  const lower = a[k]!;
-  if (t === 0) return lower;
-  let upper = Infinity;
-  for (let i = k + 1; i < a.length; i++) if (a[i]! < upper) upper = a[i]!;
-  return lower + t * (upper - lower);
-}
 
 /**
  * Statistics of a determinant map, over the voxels where `mask` is non-zero (all when omitted); NaNs are skipped.

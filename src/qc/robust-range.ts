@@ -1,6 +1,7 @@
 // Robust display ranges: the 1st and 99th percentiles of an image's finite samples, and the map to [0, 1] they define.
 // Every QC figure normalises through here, so two images of a pair are scaled by the same rule.
 
+import { quantile } from "../kernels/quantile.js";
 import type { Image } from "../kernels/types.js";
 
 /** A display window: values ≤ lo map to 0, values ≥ hi to 1, linear between. */
@@ -27,12 +28,9 @@ export function robustRange(image: Image, loPercent = 1, hiPercent = 99): Displa
     if (Number.isFinite(v)) values[n++] = v;
   }
   if (n === 0) return { lo: 0, hi: 0 };
-  const sorted = values.subarray(0, n).sort();
-  const at = (p: number): number => {
-    const pos = ((n - 1) * p) / 100, k = Math.floor(pos), t = pos - k;
-    return t === 0 ? sorted[k]! : sorted[k]! + t * (sorted[k + 1]! - sorted[k]!);
-  };
-  return { lo: at(loPercent), hi: at(hiPercent) };
+  // Selection, not a sort: the same order statistics in linear time (a sort of 2^20 values took ~0.14 s per call).
+  const counted = values.subarray(0, n);
+  return { lo: quantile(counted, loPercent / 100), hi: quantile(counted, hiPercent / 100) };
 }
 
 /**

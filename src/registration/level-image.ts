@@ -4,6 +4,7 @@
 import { BudgetError } from "../core/errors.js";
 import type { Source } from "../core/source.js";
 import { indexToPhysical, levelSpace, voxelCount, type Region, type Space, type Vec3 } from "../core/space.js";
+import { select } from "../kernels/quantile.js";
 import type { Image } from "../kernels/types.js";
 import { nextFactors } from "../pyramid/levels.js";
 import { reduceBlock, reducedShape } from "../pyramid/reduce.js";
@@ -67,10 +68,13 @@ export function shrinkLevelImage(li: LevelImage): LevelImage {
 export function normaliseIntensity(image: Image, lo = 0.5, hi = 99.5): Image {
   const d = image.data;
   const step = Math.max(1, Math.floor(d.length / 200_000));
-  const sample: number[] = [];
-  for (let i = 0; i < d.length; i += step) sample.push(d[i]!);
-  sample.sort((a, b) => a - b);
-  const a = sample[Math.floor(((sample.length - 1) * lo) / 100)]!, b = sample[Math.ceil(((sample.length - 1) * hi) / 100)]!;
+  const sample = new Float64Array(Math.ceil(d.length / step));
+  for (let i = 0, k = 0; i < d.length; i += step, k++) sample[k] = d[i]!;
+  const kLo = Math.floor(((sample.length - 1) * lo) / 100), kHi = Math.ceil(((sample.length - 1) * hi) / 100);
+  select(sample, kLo);
+  const a = sample[kLo]!;
+  select(sample, kHi);
+  const b = sample[kHi]!;
   const scale = b > a ? 1 / (b - a) : 1;
   for (let i = 0; i < d.length; i++) d[i] = (d[i]! - a) * scale;
   return image;

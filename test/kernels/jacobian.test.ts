@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { jacobianDeterminant } from "../../src/kernels/jacobian-determinant.js";
-import { jacobianStats, quantile } from "../../src/kernels/jacobian-stats.js";
+import { jacobianStats } from "../../src/kernels/jacobian-stats.js";
+import { quantile } from "../../src/kernels/quantile.js";
 import { seeded } from "../helpers/rng.js";
 import { functionField } from "./fixtures.js";
 
