@@ -24,4 +24,10 @@ export interface Kernels {
   jacobianDeterminant(field: Field, spacing?: Vec3): Promise<Image>;
   /** Σ data in float64 by fixed blocks (block-sums.ts): identical bits on every backend and thread count. */
   sum(data: Float32Array): Promise<number>;
+  /**
+   * `image` placed where this backend reads it without a copy per call (the CPU pool: shared memory; the reference:
+   * the image itself), for an image many calls read, such as a registration level. The caller must not modify
+   * `image.data` afterwards; the result's data may be it.
+   */
+  resident(image: Image): Promise<Image>;
 }

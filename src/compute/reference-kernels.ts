@@ -26,4 +26,5 @@ export const referenceKernels: Kernels = {
   expVelocity: async (v, steps) => expVelocity(v, steps),
   jacobianDeterminant: async (field, spacing) => jacobianDeterminant(field, spacing),
   sum: async (data) => blockSum(data),
+  resident: async (image) => image,
 };

@@ -49,6 +49,33 @@ export function jacobianMap(det: Image, options: JacobianMapOptions = {}): Rgb {
 }
 
 /**
+ * A 2D determinant map reduced by 2× blocks (the smallest value of each block, NaN only where the whole block is) until
+ * its longer side is at most `maxSide`, so a fold stays visible however far the map is shrunk. Volumes and maps that
+ * already fit are returned as they are.
+ */
+export function shrinkKeepingFolds(det: Image, maxSide: number): Image {
+  let cur = det;
+  while (cur.shape[0] === 1 && Math.max(cur.shape[1], cur.shape[2]) > maxSide) {
+    const [, ny, nx] = cur.shape, my = Math.ceil(ny / 2), mx = Math.ceil(nx / 2), src = cur.data;
+    const out = new Float32Array(my * mx);
+    for (let y = 0; y < my; y++) {
+      for (let x = 0; x < mx; x++) {
+        let m = NaN;
+        for (let dy = 0; dy < 2 && 2 * y + dy < ny; dy++) {
+          for (let dx = 0; dx < 2 && 2 * x + dx < nx; dx++) {
+            const v = src[(2 * y + dy) * nx + 2 * x + dx]!;
+            if (!(v >= m)) m = Number.isNaN(v) ? m : v;
+          }
+        }
+        out[y * mx + x] = m;
+      }
+    }
+    cur = { data: out, shape: [1, my, mx] };
+  }
+  return cur;
+}
+
+/**
  * The legend strip alone, `width` wide: a FOLD_COLOUR swatch (as wide as the strip is high), 4 background columns, then
  * the ramp from its low end (left) to its high end (right) with a grey tick at the centre (1×). The limits it stands for
  * belong in the figure caption.

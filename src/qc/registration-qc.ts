@@ -6,6 +6,8 @@ import type { Source } from "../core/source.js";
 import type { Kernels } from "../compute/kernels.js";
 import type { Image } from "../kernels/types.js";
 import type { JacobianStats } from "../kernels/jacobian-stats.js";
+import type { Vec3 } from "../core/space.js";
+import { withReducedLevels } from "../pyramid/reduced-levels.js";
 import { readLevelImage } from "../registration/level-image.js";
 import { identity4 } from "../transforms/affine.js";
 import { mapPointsInverse, type RegistrationTransform } from "../transforms/registration-transform.js";
@@ -16,7 +18,7 @@ import { checkerboard } from "./checkerboard.js";
 import { chunkMap, type ChunkGridQc } from "./chunk-map.js";
 import { differencePair } from "./difference-map.js";
 import { encodePng } from "./encode-png.js";
-import { jacobianMap } from "./jacobian-map.js";
+import { jacobianMap, shrinkKeepingFolds } from "./jacobian-map.js";
 import { landmarkArrows } from "./landmark-arrows.js";
 import { overlay } from "./overlay.js";
 import type { QcFigure, SummarySection } from "./qc-report.js";
@@ -55,16 +57,23 @@ export const QC_MAX_SIDE_3D = 256;
  * (3D, where the QC reads whole volumes before taking mid-slices); the coarsest level if none is.
  */
 export function qcLevel(source: Source): number {
-  const levels = source.meta.levels;
-  const fits = source.meta.ndim === 3
-    ? (l: (typeof levels)[number]) => Math.max(...l.shape) <= QC_MAX_SIDE_3D
-    : (l: (typeof levels)[number]) => Math.max(l.shape[1], l.shape[2]) <= QC_MAX_SIDE;
-  const i = levels.findIndex(fits);
-  return i >= 0 ? i : levels.length - 1;
+  const fits = qcFits(source.meta.ndim);
+  const i = source.meta.levels.findIndex((l) => fits(l.shape));
+  return i >= 0 ? i : source.meta.levels.length - 1;
 }
 
-/** Writes dir/*.png, dir/metrics.json and dir/report.html. */
-export async function writeRegistrationQc(dir: string, q: RegistrationQcInput): Promise<void> {
+/** Whether a level of that shape is small enough for the QC (see qcLevel). */
+function qcFits(ndim: 2 | 3): (shape: Vec3) => boolean {
+  return ndim === 3 ? (shape) => Math.max(...shape) <= QC_MAX_SIDE_3D : (shape) => Math.max(shape[1], shape[2]) <= QC_MAX_SIDE;
+}
+
+/**
+ * Writes dir/*.png, dir/metrics.json and dir/report.html. Images stored without a level small enough for the QC
+ * (a 4096² MetaImage, say) get reduced levels on the fly (withReducedLevels), so figures stay at most QC_MAX_SIDE.
+ */
+export async function writeRegistrationQc(dir: string, input: RegistrationQcInput): Promise<void> {
+  // The views are not closed here: closing them would close the caller's sources.
+  const q = { ...input, fixed: withReducedLevels(input.fixed, qcFits(input.fixed.meta.ndim)), moving: withReducedLevels(input.moving, qcFits(input.moving.meta.ndim)) };
   const level = qcLevel(q.fixed);
   const opts = { level, ...(q.kernels ? { kernels: q.kernels } : {}) };
   const fixed = (await readLevelImage(q.fixed, level)).image;
@@ -81,7 +90,7 @@ export async function writeRegistrationQc(dir: string, q: RegistrationQcInput): 
     { name: "difference", caption: "|fixed − warped moving| after", png: await encodePng(diff.after) },
   ];
   if (q.jacobian) {
-    figures.push({ name: "jacobian", caption: "Jacobian determinant: blue contraction (0.5×) … white 1 … red expansion (2×); folds in green", png: await encodePng(jacobianMap(q.jacobian.map)) });
+    figures.push({ name: "jacobian", caption: "Jacobian determinant: blue contraction (0.5×) … white 1 … red expansion (2×); folds in green", png: await encodePng(jacobianMap(shrinkKeepingFolds(q.jacobian.map, QC_MAX_SIDE))) });
   }
   if (q.chunks) {
     const side = Math.max(fixed.shape[1], fixed.shape[2]);

@@ -181,9 +181,13 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
   const m0 = await readLevelImage(moving, ml, { budgetBytes: budget, ...(options.channels?.moving !== undefined ? { channel: options.channels.moving } : {}) });
   normaliseIntensity(f0.image);
   normaliseIntensity(m0.image);
-  const fixedLevels = schedule(f0, 4);
-  const movingLevels = [m0];
-  while (movingLevels.length < fixedLevels.length) movingLevels.unshift(shrinkLevelImage(movingLevels[0]!));
+  const pyramid = [m0];
+  const fixedPyramid = schedule(f0, 4);
+  while (pyramid.length < fixedPyramid.length) pyramid.unshift(shrinkLevelImage(pyramid[0]!));
+  // Every stage reads these many times: placed once where the kernels read them (on the CPU pool, shared memory,
+  // instead of a copy of the moving level per resampling call).
+  const resident = (levels: LevelImage[]) => Promise.all(levels.map(async (l) => ({ ...l, image: await kernels.resident(l.image) })));
+  const fixedLevels = await resident(fixedPyramid), movingLevels = await resident(pyramid);
   const params = presetParameters(preset, fixedLevels.length, options.regularization);
   endStage("read");
 

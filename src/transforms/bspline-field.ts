@@ -27,7 +27,7 @@ export function checkBSplineGrid(grid: BSplineGrid, what = "transform.bspline"):
 }
 
 /** β³(u + 1), β³(u), β³(u − 1), β³(u − 2) for u ∈ [0, 1) into out[o..o+3]: the weights of knots ⌊t⌋ − 1 … ⌊t⌋ + 2. */
-function cubicWeights(u: number, out: Float64Array, o: number): void {
+export function cubicWeights(u: number, out: Float64Array, o: number): void {
   const v = 1 - u, u2 = u * u, u3 = u2 * u;
   out[o] = (v * v * v) / 6;
   out[o + 1] = (3 * u3 - 6 * u2 + 4) / 6;

@@ -5,7 +5,7 @@ import { OptionError } from "../core/errors.js";
 import { voxelCount, type Region, type Space } from "../core/space.js";
 import { indexToPhysicalMat4, linearPart, physicalToIndexMat4 } from "../registration/frame.js";
 import { mul4, type Mat4 } from "../transforms/affine.js";
-import { addBSplineAtKnot, bsplineScratch, checkBSplineGrid, type BSplineGrid } from "../transforms/bspline-field.js";
+import { addBSplineAtKnot, bsplineScratch, checkBSplineGrid, cubicWeights, type BSplineGrid } from "../transforms/bspline-field.js";
 import { deformationOf, type DisplacementGrid, type RegistrationTransform } from "../transforms/registration-transform.js";
 import { flowIndex, flowScratch, velocityFlow, type VelocityFlow } from "../transforms/velocity-field.js";
 
@@ -222,9 +222,23 @@ function flowTile(m: TileMapper, region: Region, out: Float64Array): void {
   });
 }
 
-/** A B-spline tile: c(x) = K·x + L·d(G·x), d evaluated per voxel by addBSplineAtKnot (as mapPoints). */
+/**
+ * A B-spline tile: c(x) = K·x + L·d(G·x). When x feeds neither knot coordinate z nor y (g[2] = g[6] = 0: the knot
+ * grid is axis-aligned with the output grid, as a lattice fitted on the fixed grid is), each row is separable
+ * (bsplineRow); otherwise d is evaluated per voxel by addBSplineAtKnot, as mapPoints does.
+ */
 function bsplineTile(m: TileMapper, region: Region, out: Float64Array): void {
-  const { k, l } = m, g = m.g!, grid = m.bspline!, n = voxelCount(region.size), d = new Float64Array(3), w = bsplineScratch();
+  const g = m.g!;
+  if (g[2] === 0 && g[6] === 0) {
+    const [z0, y0, x0] = region.start, [dz, dy, dx] = region.size, n = voxelCount(region.size);
+    const rows = new Float64Array(m.ndim * m.bspline!.shape[2]), w = new Float64Array(12);
+    let o = 0;
+    for (let z = z0; z < z0 + dz; z++) {
+      for (let y = y0; y < y0 + dy; y++, o += dx) bsplineRow(m, z, y, x0, dx, out, o, n, rows, w);
+    }
+    return;
+  }
+  const { k, l } = m, grid = m.bspline!, n = voxelCount(region.size), d = new Float64Array(3), w = bsplineScratch();
   forEachVoxel(region, (z, y, x, i) => {
     d.fill(0);
     addBSplineAtKnot(grid, g[0]! * z + g[1]! * y + g[2]! * x + g[3]!, g[4]! * z + g[5]! * y + g[6]! * x + g[7]!, g[8]! * z + g[9]! * y + g[10]! * x + g[11]!, d, w);
@@ -233,4 +247,63 @@ function bsplineTile(m: TileMapper, region: Region, out: Float64Array): void {
     out[(m.ndim - 2) * n + i] = k[4]! * z + k[5]! * y + k[6]! * x + k[7]! + (l[3]! * dz + l[4]! * dy + l[5]! * dx);
     out[(m.ndim - 1) * n + i] = k[8]! * z + k[9]! * y + k[10]! * x + k[11]! + (l[6]! * dz + l[7]! * dy + l[8]! * dx);
   });
+}
+
+/**
+ * One row of an axis-aligned B-spline tile. The row's knot coordinates z and y are constant, so the knots' rows are
+ * first combined with their z and y weights into one row of kx values per component (`rows`), and each voxel then
+ * needs only its 4 x weights: the same d(t) as addBSplineAtKnot (knots off the grid count as 0), summed y before x.
+ */
+function bsplineRow(
+  m: TileMapper, z: number, y: number, x0: number, dx: number, out: Float64Array, o: number, n: number, rows: Float64Array, w: Float64Array,
+): void {
+  const { k, l } = m, g = m.g!, grid = m.bspline!, nd = grid.ndim, d = grid.data;
+  const [kz, ky, kx] = grid.shape, nKnots = kz * ky * kx;
+  const tz = g[0]! * z + g[1]! * y + g[3]!, ty = g[4]! * z + g[5]! * y + g[7]!, txb = g[8]! * z + g[9]! * y + g[11]!, gx1 = g[10]!;
+  const fy = Math.floor(ty), ky0 = fy - 1;
+  cubicWeights(ty - fy, w, 4);
+  let kz0 = 0, zTaps = 1;
+  if (nd === 3) {
+    const fz = Math.floor(tz);
+    cubicWeights(tz - fz, w, 0);
+    kz0 = fz - 1;
+    zTaps = 4;
+  } else {
+    w[0] = 1;
+  }
+  // rows[c·kx + j] = Σ_{a,b} w_z(a) w_y(b) c_(kz0+a, ky0+b, j), over the knots on the grid.
+  rows.fill(0);
+  for (let c = 0; c < nd; c++) {
+    for (let a = 0; a < zTaps; a++) {
+      const kzi = kz0 + a;
+      if (kzi < 0 || kzi >= kz) continue;
+      for (let b = 0; b < 4; b++) {
+        const kyi = ky0 + b;
+        if (kyi < 0 || kyi >= ky) continue;
+        const wt = w[a]! * w[4 + b]!, src = c * nKnots + (kzi * ky + kyi) * kx, dst = c * kx;
+        for (let j = 0; j < kx; j++) rows[dst + j] = rows[dst + j]! + wt * d[src + j]!;
+      }
+    }
+  }
+  const bz = k[0]! * z + k[1]! * y + k[3]!, by = k[4]! * z + k[5]! * y + k[7]!, bx = k[8]! * z + k[9]! * y + k[11]!;
+  const kzx = k[2]!, kyx = k[6]!, kxx = k[10]!, oz = 0, oy = nd === 3 ? kx : 0, ox = oy + kx;
+  for (let i = 0; i < dx; i++) {
+    const x = x0 + i, tx = txb + gx1 * x, fx = Math.floor(tx), kx0 = fx - 1;
+    // The displacement [z, y, x] (z stays 0 in 2D); each component over the 4 x taps on the grid.
+    let ddz = 0, ddy = 0, ddx = 0;
+    if (kx0 + 3 >= 0 && kx0 < kx) {
+      cubicWeights(tx - fx, w, 8);
+      for (let e = 0; e < 4; e++) {
+        const j = kx0 + e;
+        if (j < 0 || j >= kx) continue;
+        const we = w[8 + e]!;
+        if (nd === 3) ddz += we * rows[oz + j]!;
+        ddy += we * rows[oy + j]!;
+        ddx += we * rows[ox + j]!;
+      }
+    }
+    if (m.ndim === 3) out[o + i] = bz + kzx * x + (l[0]! * ddz + l[1]! * ddy + l[2]! * ddx);
+    out[(m.ndim - 2) * n + o + i] = by + kyx * x + (l[3]! * ddz + l[4]! * ddy + l[5]! * ddx);
+    out[(m.ndim - 1) * n + o + i] = bx + kxx * x + (l[6]! * ddz + l[7]! * ddy + l[8]! * ddx);
+  }
 }

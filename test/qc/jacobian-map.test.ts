@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { BLUE_WHITE_RED, sampleColormap } from "../../src/qc/colormap.js";
-import { FOLD_COLOUR, jacobianColour, jacobianLegend, jacobianMap, MIN_LEGEND_WIDTH, NAN_COLOUR } from "../../src/qc/jacobian-map.js";
+import { FOLD_COLOUR, jacobianColour, jacobianLegend, jacobianMap, MIN_LEGEND_WIDTH, NAN_COLOUR, shrinkKeepingFolds } from "../../src/qc/jacobian-map.js";
 import { PANEL_BACKGROUND, PANEL_GAP } from "../../src/qc/orthogonal-slices.js";
 import { getPixel } from "../../src/qc/rgb.js";
 import { imageFrom } from "./fixtures.js";
@@ -49,4 +49,19 @@ test("a 3D determinant is shown as three mid-slices, then the legend", () => {
   assert.equal(out.height, 10 + 4 + jacobianLegend(width).height);
   assert.deepEqual(getPixel(out, 0, 0), [255, 255, 255]); // mid z = 3: det = 1
   assert.deepEqual(getPixel(out, 12 + PANEL_GAP, 0), sampleColormap(BLUE_WHITE_RED, 0)); // y panel row 0: z = 0, det = 1/8
+});
+
+test("shrinkKeepingFolds keeps the smallest determinant of each block, so a single folded voxel survives", () => {
+  const data = new Float32Array(64 * 48).fill(1.2);
+  data[37 * 48 + 21] = -0.5;
+  data.fill(NaN, 0, 4); // part of the first block is NaN: its other values count
+  for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) data[(60 + y) * 48 + 44 + x] = NaN; // one block NaN at every scale
+  const small = shrinkKeepingFolds({ data, shape: [1, 64, 48] }, 16);
+  assert.deepEqual(small.shape, [1, 16, 12]);
+  assert.equal(small.data[Math.floor(37 / 4) * 12 + Math.floor(21 / 4)], -0.5);
+  assert.equal(small.data[0], Math.fround(1.2));
+  assert.ok(Number.isNaN(small.data[15 * 12 + 11]!));
+  assert.equal(small.data.filter((v) => v < 0).length, 1);
+  const volume = { data: new Float32Array(8), shape: [2, 2, 2] as [number, number, number] };
+  assert.equal(shrinkKeepingFolds(volume, 1), volume, "volumes are left alone");
 });

@@ -5,7 +5,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Source } from "../../src/core/source.js";
 import { defaultSpace, type LevelInfo } from "../../src/core/space.js";
-import { QC_MAX_SIDE, QC_MAX_SIDE_3D, qcLevel } from "../../src/qc/registration-qc.js";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { arraySource } from "../../src/io/array-source.js";
+import { jacobianStats } from "../../src/kernels/jacobian-stats.js";
+import { QC_MAX_SIDE, QC_MAX_SIDE_3D, qcLevel, writeRegistrationQc } from "../../src/qc/registration-qc.js";
+import { identity4 } from "../../src/transforms/affine.js";
 
 function pyramid(ndim: 2 | 3, side: number, levels: number): Source {
   const ls: LevelInfo[] = Array.from({ length: levels }, (_, k) => {
@@ -29,4 +35,27 @@ test("3D: the finest level with every side ≤ QC_MAX_SIDE_3D, not the in-plane 
   assert.equal(qcLevel(pyramid(3, 1024, 4)), 2);
   assert.equal(qcLevel(pyramid(3, 128, 2)), 0);
   assert.equal(qcLevel(pyramid(3, 2048, 2)), 1, "the coarsest level when none fits");
+});
+
+test("an image stored without a small level gets one on the fly: every QC figure stays within QC_MAX_SIDE", async () => {
+  const shape: [number, number, number] = [1, 1100, 1300];
+  const plane = Float32Array.from({ length: 1100 * 1300 }, (_, i) => Math.sin(i * 0.001) + ((i % 1300) % 17));
+  const src = () => arraySource({ shape, dtype: "float32", planes: [plane] });
+  const dir = await mkdtemp(join(tmpdir(), "terareg-qc-"));
+  try {
+    const det = { data: new Float32Array(1100 * 1300).fill(1), shape };
+    await writeRegistrationQc(dir, {
+      fixed: src(), moving: src(), fixedPath: "f", movingPath: "m", transform: { ndim: 2, affine: identity4() },
+      metric: { name: "ncc", before: -0.5, after: -0.9 }, jacobian: { stats: jacobianStats(det), map: det },
+      stages: [], parameters: {}, metrics: {},
+    });
+    for (const name of ["overlay", "checkerboard", "difference", "jacobian"]) {
+      const png = await readFile(join(dir, `${name}.png`));
+      const w = png.readUInt32BE(16), h = png.readUInt32BE(20);
+      assert.ok(Math.max(w, h) <= QC_MAX_SIDE + 40, `${name}.png is ${w}×${h}`);
+      assert.ok(w >= 600, `${name}.png is ${w}×${h}: level 1 (650 wide), not a coarser one`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

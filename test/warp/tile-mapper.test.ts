@@ -120,6 +120,8 @@ for (const kind of ["velocity", "bspline"] as const) {
     const cases: [2 | 3, Space, Space, ReturnType<typeof transform2d>, Region][] = [
       [2, space2d(0.1, [0.8, 1.1], [5.5, -3.2]), space2d(-0.3, [0.9, 1.2], [12, 4]), asKind(transform2d([1, 300, 400], space2d(0.1, [0.8, 1.1], [5.5, -3.2])), kind), { start: [0, 17, 23], size: [1, 120, 150] }],
       [3, space3d(), { ...space3d(), spacing: [1, 1.2, 0.8], origin: [3, -2, 1] }, asKind(transform3d([30, 40, 50], space3d()), kind), { start: [3, 5, 7], size: [12, 14, 16] }],
+      // The deformation's grid turned against the output grid: no row of output voxels keeps one knot row.
+      [2, space2d(0.1, [0.8, 1.1], [5.5, -3.2]), space2d(-0.3, [0.9, 1.2], [12, 4]), asKind(transform2d([1, 300, 400], space2d(0.4, [0.8, 1.1], [5.5, -3.2])), kind), { start: [0, 17, 23], size: [1, 120, 150] }],
     ];
     for (const [ndim, fixed, moving, t, region] of cases) {
       const m = createTileMapper(t, fixed, moving);

@@ -100,6 +100,10 @@ export function cpuKernels(pool: Pool): Kernels {
       await pool.run("jacobian", { field: pool.share(field.data), shape: field.shape, ndim: field.ndim, spacing: s, out }, rowCount(field.shape));
       return { data: out, shape: [...field.shape] };
     },
+    async resident(image) {
+      checkImage("resident: image", image);
+      return { data: pool.share(image.data), shape: [...image.shape] };
+    },
     async sum(data) {
       const out = pool.allocate.float64(blockCount(data.length));
       await pool.run("blockSums", { data: pool.share(data), out }, out.length);
