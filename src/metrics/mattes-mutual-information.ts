@@ -3,7 +3,6 @@
 
 import { OptionError } from "../core/errors.js";
 import type { Vec3 } from "../core/space.js";
-import { cubicBSplineWeightDerivatives, cubicBSplineWeights } from "./cubic-bspline.js";
 import { checkMetricInputs, checkSamples, isCounted, type MaskOptions, type MetricResult } from "./metric.js";
 
 /** Options of {@link mattesMutualInformation}. */
@@ -58,14 +57,30 @@ export function mattesMutualInformation(
   const fixedBins = histogramAxis(fixed, used, bins, options.fixedRange, "fixedRange");
   const movingBins = histogramAxis(warped, used, bins, options.movingRange, "movingRange");
 
-  // Joint histogram, rows = fixed bin ι, columns = moving bin κ; each sample adds weights summing to 1.
-  const joint = new Float64Array(bins * bins), weights = new Float64Array(4);
+  // Each counted sample's fixed row ι_s·bins and moving term t_s, computed once for both passes (inlined
+  // fixedIndex and movingParzenTerm: the same operations, so the same bits).
+  const rows = new Int32Array(count), terms = new Float64Array(count);
+  const fMin = fixedBins.min, fWidth = fixedBins.width, mMin = movingBins.min, mWidth = movingBins.width;
+  const lastRow = bins - PADDING - 1, lastTerm = bins - PADDING;
   for (let k = 0; k < count; k++) {
     const i = used[k]!;
-    const row = fixedIndex(fixed[i]!, fixedBins, bins) * bins;
-    const t = movingParzenTerm(warped[i]!, movingBins, bins), first = firstMovingBin(t, bins);
-    cubicBSplineWeights(t - first - 1, weights);
-    for (let c = 0; c < 4; c++) joint[row + first + c] += weights[c]!;
+    const b = Math.floor((fixed[i]! - fMin) / fWidth) + PADDING;
+    rows[k] = b !== b ? -1 : (b < PADDING ? PADDING : b > lastRow ? lastRow : b) * bins; // -1: a NaN fixed value counts nowhere
+    const t = (warped[i]! - mMin) / mWidth + PADDING;
+    terms[k] = t < PADDING ? PADDING : t > lastTerm ? lastTerm : t;
+  }
+
+  // Joint histogram, rows = fixed bin ι, columns = moving bin κ; each sample adds the 4 weights (summing to 1)
+  // of cubicBSplineWeights, written out.
+  const joint = new Float64Array(bins * bins);
+  for (let k = 0; k < count; k++) {
+    if (rows[k]! < 0) continue;
+    const t = terms[k]!, first = firstMovingBin(t, bins), at = rows[k]! + first;
+    const u = t - first - 1, v = 1 - u, u2 = u * u, u3 = u2 * u;
+    joint[at] += (v * v * v) / 6;
+    joint[at + 1] += (3 * u3 - 6 * u2 + 4) / 6;
+    joint[at + 2] += (-3 * u3 + 3 * u2 + 3 * u + 1) / 6;
+    joint[at + 3] += u3 / 6;
   }
   for (let j = 0; j < joint.length; j++) joint[j] /= count;
   const movingPdf = new Float64Array(bins), fixedPdf = new Float64Array(bins);
@@ -86,16 +101,16 @@ export function mattesMutualInformation(
       mi += p * Math.log(p / (fixedPdf[r]! * movingPdf[c]!));
     }
 
-  // ∂β³(κ − t)/∂t = d(weight)/du, so ∂value/∂W_s = −(1/(S Δ_W)) Σ_c weight′_c(u_s) ln(p/p_W)(ι_s, first_s + c).
-  const scale = -1 / (count * movingBins.width);
+  // ∂β³(κ − t)/∂t = d(weight)/du, so ∂value/∂W_s = −(1/(S Δ_W)) Σ_c weight′_c(u_s) ln(p/p_W)(ι_s, first_s + c),
+  // with the derivatives of cubicBSplineWeightDerivatives written out.
+  const scale = -1 / (count * mWidth);
   for (let k = 0; k < count; k++) {
+    const t = terms[k]!;
+    if (t <= PADDING || t >= lastTerm || rows[k]! < 0) continue; // clamped to the range edge: W_s does not move t_s
+    const first = firstMovingBin(t, bins), at = rows[k]! + first;
+    const u = t - first - 1, v = 1 - u, u2 = u * u;
+    const d = (-(v * v) / 2) * logRatio[at]! + (1.5 * u2 - 2 * u) * logRatio[at + 1]! + (-1.5 * u2 + u + 0.5) * logRatio[at + 2]! + (u2 / 2) * logRatio[at + 3]!;
     const i = used[k]!;
-    const t = movingParzenTerm(warped[i]!, movingBins, bins);
-    if (t <= PADDING || t >= bins - PADDING) continue; // clamped to the range edge: W_s does not move t_s
-    const row = fixedIndex(fixed[i]!, fixedBins, bins) * bins, first = firstMovingBin(t, bins);
-    cubicBSplineWeightDerivatives(t - first - 1, weights);
-    let d = 0;
-    for (let c = 0; c < 4; c++) d += weights[c]! * logRatio[row + first + c]!;
     gradient[i] += scale * d;
   }
   return { value: -mi, gradient, count };
@@ -141,18 +156,6 @@ function histogramAxis(
   }
   const width = hi > lo ? (hi - lo) / (bins - 2 * PADDING) : 1;
   return { min: lo, width };
-}
-
-/** Zero-order Parzen bin of a fixed intensity: ⌊(v − min)/Δ⌋ + 2, clamped to [2, bins − 3]. */
-function fixedIndex(v: number, axis: HistogramAxis, bins: number): number {
-  const b = Math.floor((v - axis.min) / axis.width) + PADDING;
-  return Math.min(Math.max(b, PADDING), bins - PADDING - 1);
-}
-
-/** Continuous histogram position of a moving intensity: (v − min)/Δ + 2, clamped to [2, bins − 2]. */
-function movingParzenTerm(v: number, axis: HistogramAxis, bins: number): number {
-  const t = (v - axis.min) / axis.width + PADDING;
-  return Math.min(Math.max(t, PADDING), bins - PADDING);
 }
 
 /** First of the 4 bins under β³(κ − t): ⌊t⌋ − 1, kept ≤ bins − 4 (at t = bins − 2 the 5th would weigh β³(2) = 0). */
