@@ -181,13 +181,12 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
   const m0 = await readLevelImage(moving, ml, { budgetBytes: budget, ...(options.channels?.moving !== undefined ? { channel: options.channels.moving } : {}) });
   normaliseIntensity(f0.image);
   normaliseIntensity(m0.image);
-  const pyramid = [m0];
-  const fixedPyramid = schedule(f0, 4);
-  while (pyramid.length < fixedPyramid.length) pyramid.unshift(shrinkLevelImage(pyramid[0]!));
+  const fixedPyramid = schedule(f0, 4), movingPyramid = [m0];
+  while (movingPyramid.length < fixedPyramid.length) movingPyramid.unshift(shrinkLevelImage(movingPyramid[0]!));
   // Every stage reads these many times: placed once where the kernels read them (on the CPU pool, shared memory,
   // instead of a copy of the moving level per resampling call).
   const resident = (levels: LevelImage[]) => Promise.all(levels.map(async (l) => ({ ...l, image: await kernels.resident(l.image) })));
-  const fixedLevels = await resident(fixedPyramid), movingLevels = await resident(pyramid);
+  const fixedLevels = await resident(fixedPyramid), movingLevels = await resident(movingPyramid);
   const params = presetParameters(preset, fixedLevels.length, options.regularization);
   endStage("read");
 
