@@ -26,13 +26,25 @@ export function checkBSplineGrid(grid: BSplineGrid, what = "transform.bspline"):
   if (grid.data.length !== n) throw new OptionError(`${what}.data`, `length ${grid.data.length}`, `${grid.ndim}·${voxelCount(grid.shape)} = ${n} coefficients for shape [${grid.shape}]`);
 }
 
-/** β³(u + 1), β³(u), β³(u − 1), β³(u − 2) for u ∈ [0, 1) into out[o..o+3]: the weights of knots ⌊t⌋ − 1 … ⌊t⌋ + 2. */
-export function cubicWeights(u: number, out: Float64Array, o: number): void {
+/**
+ * The weights of the 4 knots around a continuous knot index t, β³(u + 1), β³(u), β³(u − 1), β³(u − 2) with
+ * u = t − ⌊t⌋, into out[o..o+3]; returns the first of those knots, ⌊t⌋ − 1.
+ */
+export function knotWeights(t: number, out: Float64Array, o: number): number {
+  const f = Math.floor(t), u = t - f;
   const v = 1 - u, u2 = u * u, u3 = u2 * u;
   out[o] = (v * v * v) / 6;
   out[o + 1] = (3 * u3 - 6 * u2 + 4) / 6;
   out[o + 2] = (-3 * u3 + 3 * u2 + 3 * u + 1) / 6;
   out[o + 3] = u3 / 6;
+  return f - 1;
+}
+
+/** knotWeights along z into out[0..3] for a 3D grid; a 2D grid has no spline along z: weight 1 on knot plane 0. */
+export function zKnotWeights(ndim: 2 | 3, tz: number, out: Float64Array): number {
+  if (ndim === 3) return knotWeights(tz, out, 0);
+  out[0] = 1;
+  return 0;
 }
 
 /** Scratch for addBSplineAtKnot: 12 weights. */
@@ -48,22 +60,11 @@ export function bsplineScratch(): Float64Array {
  */
 export function addBSplineAtKnot(grid: BSplineGrid, tz: number, ty: number, tx: number, out: Float64Array, w: Float64Array): void {
   const [kz, ky, kx] = grid.shape, n = kz * ky * kx, d = grid.data, nd = grid.ndim;
-  const fy = Math.floor(ty), fx = Math.floor(tx);
-  cubicWeights(ty - fy, w, 4);
-  cubicWeights(tx - fx, w, 8);
-  const y0 = fy - 1, x0 = fx - 1;
+  const y0 = knotWeights(ty, w, 4), x0 = knotWeights(tx, w, 8);
   // Knots entirely off the grid contribute nothing.
   if (y0 + 3 < 0 || y0 >= ky || x0 + 3 < 0 || x0 >= kx) return;
-  let z0 = 0, zTaps = 1;
-  if (nd === 3) {
-    const fz = Math.floor(tz);
-    cubicWeights(tz - fz, w, 0);
-    z0 = fz - 1;
-    zTaps = 4;
-    if (z0 + 3 < 0 || z0 >= kz) return;
-  } else {
-    w[0] = 1;
-  }
+  const z0 = zKnotWeights(nd, tz, w), zTaps = nd === 3 ? 4 : 1;
+  if (z0 + 3 < 0 || z0 >= kz) return;
   const first = nd === 3 ? 0 : 1;
   for (let c = 0; c < nd; c++) {
     const o = c * n;

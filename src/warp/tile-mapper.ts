@@ -5,7 +5,7 @@ import { OptionError } from "../core/errors.js";
 import { voxelCount, type Region, type Space } from "../core/space.js";
 import { indexToPhysicalMat4, linearPart, physicalToIndexMat4 } from "../registration/frame.js";
 import { mul4, type Mat4 } from "../transforms/affine.js";
-import { addBSplineAtKnot, bsplineScratch, checkBSplineGrid, cubicWeights, type BSplineGrid } from "../transforms/bspline-field.js";
+import { addBSplineAtKnot, bsplineScratch, checkBSplineGrid, knotWeights, zKnotWeights, type BSplineGrid } from "../transforms/bspline-field.js";
 import { deformationOf, type DisplacementGrid, type RegistrationTransform } from "../transforms/registration-transform.js";
 import { flowIndex, flowScratch, velocityFlow, type VelocityFlow } from "../transforms/velocity-field.js";
 
@@ -260,17 +260,7 @@ function bsplineRow(
   const { k, l } = m, g = m.g!, grid = m.bspline!, nd = grid.ndim, d = grid.data;
   const [kz, ky, kx] = grid.shape, nKnots = kz * ky * kx;
   const tz = g[0]! * z + g[1]! * y + g[3]!, ty = g[4]! * z + g[5]! * y + g[7]!, txb = g[8]! * z + g[9]! * y + g[11]!, gx1 = g[10]!;
-  const fy = Math.floor(ty), ky0 = fy - 1;
-  cubicWeights(ty - fy, w, 4);
-  let kz0 = 0, zTaps = 1;
-  if (nd === 3) {
-    const fz = Math.floor(tz);
-    cubicWeights(tz - fz, w, 0);
-    kz0 = fz - 1;
-    zTaps = 4;
-  } else {
-    w[0] = 1;
-  }
+  const ky0 = knotWeights(ty, w, 4), kz0 = zKnotWeights(nd, tz, w), zTaps = nd === 3 ? 4 : 1;
   // rows[c·kx + j] = Σ_{a,b} w_z(a) w_y(b) c_(kz0+a, ky0+b, j), over the knots on the grid.
   rows.fill(0);
   for (let c = 0; c < nd; c++) {
@@ -288,11 +278,10 @@ function bsplineRow(
   const bz = k[0]! * z + k[1]! * y + k[3]!, by = k[4]! * z + k[5]! * y + k[7]!, bx = k[8]! * z + k[9]! * y + k[11]!;
   const kzx = k[2]!, kyx = k[6]!, kxx = k[10]!, oz = 0, oy = nd === 3 ? kx : 0, ox = oy + kx;
   for (let i = 0; i < dx; i++) {
-    const x = x0 + i, tx = txb + gx1 * x, fx = Math.floor(tx), kx0 = fx - 1;
+    const x = x0 + i, kx0 = knotWeights(txb + gx1 * x, w, 8);
     // The displacement [z, y, x] (z stays 0 in 2D); each component over the 4 x taps on the grid.
     let ddz = 0, ddy = 0, ddx = 0;
     if (kx0 + 3 >= 0 && kx0 < kx) {
-      cubicWeights(tx - fx, w, 8);
       for (let e = 0; e < 4; e++) {
         const j = kx0 + e;
         if (j < 0 || j >= kx) continue;
