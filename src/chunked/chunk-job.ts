@@ -4,7 +4,7 @@
 import type { Source } from "../core/source.js";
 import { levelSpace, voxelCount, type Region, type Vec3 } from "../core/space.js";
 import type { Kernels } from "../compute/kernels.js";
-import { referenceKernels } from "../compute/reference-kernels.js";
+import { serialKernels } from "../compute/serial-kernels.js";
 import { createField, type Field } from "../kernels/types.js";
 import { localNcc } from "../metrics/local-ncc.js";
 import { registerGreedy, warpCoordinates } from "../registration/greedy-stage.js";
@@ -149,7 +149,7 @@ function sampleNodes(d: Float32Array, extended: Region, nodes: Region, step: Vec
 export async function runChunk(ctx: ChunkContext, chunk: ChunkSpec): Promise<ChunkOutcome> {
   const t0 = performance.now();
   const { plan } = ctx, ndim = plan.ndim, p = plan.chunking.parameters, level = plan.refinement.level;
-  const kernels = ctx.kernels ?? referenceKernels;
+  const kernels = ctx.kernels ?? serialKernels;
   const nodeCount = voxelCount(chunk.nodes.size);
   const zero = (record: Omit<ChunkRecord, "seconds" | "maxResidual">): ChunkOutcome => ({
     record: { ...record, maxResidual: 0, seconds: (performance.now() - t0) / 1000 }, residual: new Float32Array(ndim * nodeCount),

@@ -1,5 +1,6 @@
 // The kernel interface every compute backend implements (DESIGN §5): the same calls, the same bytes out.
-// Backends: reference-kernels.ts (serial TS, the reference), cpu/cpu-kernels.ts (worker pool); wasm and WebGPU later.
+// Backends: reference-kernels.ts (serial TS, the reference), serial-kernels.ts (serial, wasm SIMD where built),
+// cpu/cpu-kernels.ts (worker pool, wasm SIMD in the workers); WebGPU later.
 
 import type { Vec3 } from "../core/space.js";
 import type { SmoothOptions } from "../kernels/gaussian-smooth.js";

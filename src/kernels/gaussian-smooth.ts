@@ -121,15 +121,18 @@ export async function runSmoothing(
   }
 }
 
-/** The same, synchronously and inline. */
-function smoothInline(input: Float32Array, shape: Vec3, planes: number, passes: SmoothPass[]): Float32Array {
+/** One pass's band kernel: smoothPassBand, or a faster one with its bytes (compute/wasm/smooth-pass.ts). */
+export type SmoothBand = (args: SmoothPassArgs, start: number, end: number) => void;
+
+/** runSmoothing synchronously on the calling thread, each pass by `band`; returns a new array. */
+export function smoothInline(input: Float32Array, shape: Vec3, planes: number, passes: SmoothPass[], band: SmoothBand = smoothPassBand): Float32Array {
   const out = new Float32Array(input.length);
   const tmp = passes.length > 1 ? new Float32Array(input.length) : out;
   if (passes.length === 0) out.set(input);
   let src = input;
   for (let i = 0; i < passes.length; i++) {
     const dst = (passes.length - 1 - i) % 2 === 0 ? out : tmp;
-    smoothPassBand({ src, dst, shape, planes, axis: passes[i]!.axis, weights: passes[i]!.weights }, 0, smoothRows(shape, planes));
+    band({ src, dst, shape, planes, axis: passes[i]!.axis, weights: passes[i]!.weights }, 0, smoothRows(shape, planes));
     src = dst;
   }
   return out;

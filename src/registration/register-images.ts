@@ -6,7 +6,7 @@ import { indexToPhysicalLinear, mapVectors, voxelCount, type Space } from "../co
 import { BudgetError, OptionError } from "../core/errors.js";
 import { peakRssBytes } from "../core/memory.js";
 import type { Kernels } from "../compute/kernels.js";
-import { referenceKernels } from "../compute/reference-kernels.js";
+import { serialKernels } from "../compute/serial-kernels.js";
 import { jacobianDeterminant } from "../kernels/jacobian-determinant.js";
 import { jacobianStats, type JacobianStats } from "../kernels/jacobian-stats.js";
 import { localNcc } from "../metrics/local-ncc.js";
@@ -149,7 +149,7 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
   if (fixed.meta.ndim !== moving.meta.ndim) {
     throw new OptionError("images", `${fixed.meta.ndim}D fixed, ${moving.meta.ndim}D moving`, "two 2D images or two 3D volumes");
   }
-  const kernels = options.kernels ?? referenceKernels;
+  const kernels = options.kernels ?? serialKernels;
   const budget = options.budgetBytes ?? 2 * 2 ** 30;
   const preset = options.preset ?? "accurate";
   const metricChoice = options.metric ?? "auto";

@@ -16,6 +16,7 @@ import { checkResampleField, resampleFieldArgs } from "../../kernels/resample-fi
 import type { Vec3 } from "../../core/space.js";
 import type { Kernels } from "../kernels.js";
 import type { Pool } from "./pool.js";
+import { wasmKernels } from "../wasm/wasm-module.js";
 
 /** The Kernels interface on `pool`; the pool stays the caller's to close. Results are byte-identical to the reference. */
 export function cpuKernels(pool: Pool): Kernels {
@@ -46,7 +47,7 @@ export function cpuKernels(pool: Pool): Kernels {
     return { data: out, shape: [...u.shape], ndim: u.ndim };
   };
   return {
-    name: `cpu×${pool.threads}`,
+    name: `cpu×${pool.threads}${wasmKernels() ? "+wasm" : ""}`,
     async resampleField(image, field, options = {}) {
       const r = checkResampleField(image, field, options);
       const shared = { ...field, data: pool.share(field.data) };

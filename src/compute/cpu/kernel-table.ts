@@ -4,12 +4,12 @@
 import { blockSumsBand } from "../../kernels/block-sums.js";
 import { prefilterStridedBand, prefilterXBand } from "../../kernels/bspline-prefilter.js";
 import { composeBand } from "../../kernels/compose-fields.js";
-import { smoothPassBand } from "../../kernels/gaussian-smooth.js";
 import { gradientBand } from "../../kernels/gradient.js";
 import { jacobianBand } from "../../kernels/jacobian-determinant.js";
 import { resampleAffineBand } from "../../kernels/resample-affine.js";
 import { resampleAtBand } from "../../kernels/resample-at.js";
 import { resampleFieldBand } from "../../kernels/resample-field.js";
+import { smoothPassBandFast } from "../wasm/smooth-pass.js";
 
 export const BAND_KERNELS = {
   resampleField: resampleFieldBand,
@@ -17,7 +17,7 @@ export const BAND_KERNELS = {
   resampleAt: resampleAtBand,
   prefilterX: prefilterXBand,
   prefilterStrided: prefilterStridedBand,
-  smoothPass: smoothPassBand,
+  smoothPass: smoothPassBandFast,
   gradient: gradientBand,
   jacobian: jacobianBand,
   compose: composeBand,

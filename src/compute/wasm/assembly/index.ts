@@ -1,0 +1,4 @@
+// AssemblyScript entry of kernels.wasm: the wasm SIMD versions of the hottest band kernels, exported to the loader
+// (../wasm-module.ts). Each file here mirrors a TS reference kernel in src/kernels/ operation for operation.
+
+export { smoothX, smoothStrided } from "./smooth";

@@ -1,0 +1,58 @@
+// Loads kernels.wasm (compiled from assembly/ by `npm run build`) once per thread and lends its linear memory as
+// scratch: a caller copies its inputs in, runs an export, and copies the outputs out. Nothing stays in it between calls.
+
+import { readFileSync } from "node:fs";
+
+/** The part of a WebAssembly.Memory used here (the ES2022 lib and @types/node 20 do not declare WebAssembly). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+const wasmApi = (globalThis as unknown as {
+  WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { exports: object } };
+}).WebAssembly;
+
+/** The exports of kernels.wasm; pointers are byte offsets into `memory`. */
+export interface WasmKernelExports {
+  memory: WasmMemory;
+  smoothX(src: number, dst: number, pad: number, w: number, radius: number, rows: number, nx: number): void;
+  smoothStrided(win: number, winStart: number, dst: number, acc: number, w: number, radius: number, start: number, end: number, nz: number, ny: number, nx: number, axis: number): void;
+}
+
+/** Scratch starts at the second page: the first holds the module's static data. */
+export const WASM_SCRATCH_START = 65536;
+const PAGE = 65536;
+
+let loaded: WasmKernelExports | null | undefined;
+
+/**
+ * The wasm kernels of this thread, instantiated on first use; null when they are switched off (TERAREG_WASM=0) or
+ * kernels.wasm is missing (a build by `tsc` alone), in which case callers run the TS reference kernels.
+ */
+export function wasmKernels(): WasmKernelExports | null {
+  if (loaded === undefined) loaded = process.env["TERAREG_WASM"] === "0" ? null : load();
+  return loaded;
+}
+
+function load(): WasmKernelExports | null {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(new URL("./kernels.wasm", import.meta.url));
+  } catch {
+    return null;
+  }
+  return new wasmApi.Instance(new wasmApi.Module(bytes), {}).exports as WasmKernelExports;
+}
+
+/** Grows `wasm`'s memory to hold `bytes` of scratch from WASM_SCRATCH_START; returns the (possibly new) buffer. */
+export function wasmScratch(wasm: WasmKernelExports, bytes: number): ArrayBuffer {
+  const need = WASM_SCRATCH_START + bytes, have = wasm.memory.buffer.byteLength;
+  if (need > have) wasm.memory.grow(Math.ceil((need - have) / PAGE));
+  return wasm.memory.buffer;
+}
+
+/** Rounds a byte offset up to 16 (v128 loads need no alignment, but aligned ones are faster). */
+export function align16(bytes: number): number {
+  return (bytes + 15) & ~15;
+}
