@@ -6,7 +6,7 @@ import { levelSpace, voxelCount, type Region, type Vec3 } from "../core/space.js
 import type { Kernels } from "../compute/kernels.js";
 import { serialKernels } from "../compute/serial-kernels.js";
 import { createField, type Field } from "../kernels/types.js";
-import { localNcc } from "../metrics/local-ncc.js";
+import { localNccFast } from "../compute/wasm/local-ncc.js";
 import { registerGreedy, warpCoordinates } from "../registration/greedy-stage.js";
 import { normaliseIntensity, readRegionImage, shrinkLevelImage, type LevelImage } from "../registration/level-image.js";
 import { indexToPhysicalMat4, physicalToIndexMat4 } from "../registration/frame.js";
@@ -69,7 +69,7 @@ async function costWith(f: LevelImage, w: LevelImage, u: Field, mask: Uint8Array
   const r = await kernels.resampleAt(w.image, { data: warpCoordinates(b, u), shape: f.image.shape, ndim: u.ndim }, { interpolation: "linear", mask: true });
   const m = r.mask!;
   for (let i = 0; i < m.length; i++) m[i] = m[i]! & mask[i]!;
-  return localNcc(f.image.data, r.image.data, f.image.shape, { movingMask: m, radius }).value;
+  return localNccFast(f.image.data, r.image.data, f.image.shape, { movingMask: m, radius }).value;
 }
 
 /** 1 inside `core` (absolute voxels), 0 elsewhere, over `extended`. */

@@ -61,22 +61,14 @@ const GRADIENT_MODES: readonly LocalNccGradientMode[] = ["exact", "ants"];
  * @see ITK ANTSNeighborhoodCorrelationImageToImageMetricv4 (its gradient is the "ants" mode).
  */
 export function localNcc(fixed: Float32Array, warped: Float32Array, shape: Vec3, options: LocalNccOptions): MetricResult {
-  const n = checkMetricInputs(fixed, warped, shape, options);
-  const radius = windowRadius(options.radius, shape);
-  const mode = options.gradientMode ?? "exact";
-  if (!GRADIENT_MODES.includes(mode)) throw new OptionError("gradientMode", mode, `one of ${GRADIENT_MODES.join(", ")}`);
-  const epsilon = options.epsilon ?? 1e-6;
-  if (!Number.isFinite(epsilon) || epsilon < 0) throw new OptionError("epsilon", epsilon, "a finite number ≥ 0");
-  const gradient = new Float32Array(n);
-  const counted = countedMask(options);
-  const g = globalMoments(fixed, warped, counted);
+  const setup = localNccSetup(fixed, warped, shape, options);
+  const { radius, mode, counted, gradient, g } = setup;
   if (g.count === 0) return { value: 0, gradient, count: 0 };
-
   const geometry = slabGeometry(shape, radius);
   const { length, radius: r, slabSize } = geometry;
   const ctx: NccContext = {
     fixed, warped, counted, gradient, slabSize,
-    meanF: g.meanF, meanW: g.meanW, floorF: epsilon * g.varianceF, floorW: epsilon * g.varianceW, scale: -1 / g.count,
+    meanF: g.meanF, meanW: g.meanW, floorF: setup.floorF, floorW: setup.floorW, scale: -1 / g.count,
     extentSlow: windowExtents(length, r), extentSlab: counted ? undefined : slabWindowCounts(geometry),
   };
   // Stage 1 sums f, w, f², w², f·w (and the counted indicator) over each window; stage 2 box-sums α, β, γ.
@@ -99,6 +91,35 @@ export function localNcc(fixed: Float32Array, warped: Float32Array, shape: Vec3,
   if (coefficients)
     for (let t = length; t < length + r; t++) writeGradient(ctx, t - r, coefficients.step(undefined)!);
   return { value: -ccSum / g.count, gradient, count: g.count };
+}
+
+/** localNcc's inputs checked and its whole-image quantities, shared with its wasm version (compute/wasm/local-ncc.ts). */
+export interface LocalNccSetup {
+  /** Window radius [z, y, x], clipped to the image. */
+  radius: Vec3;
+  mode: LocalNccGradientMode;
+  /** 1 where a voxel counts (both masks), or undefined when every voxel does. */
+  counted: Uint8Array | undefined;
+  /** The result's gradient, zeros. */
+  gradient: Float32Array;
+  /** Counted voxels, global means and variances. */
+  g: { count: number; meanF: number; meanW: number; varianceF: number; varianceW: number };
+  /** Variance floors per voxel of window (epsilon × the global variances), intensity². */
+  floorF: number;
+  floorW: number;
+}
+
+/** Checks localNcc's arguments and computes what precedes its slab loop. */
+export function localNccSetup(fixed: Float32Array, warped: Float32Array, shape: Vec3, options: LocalNccOptions): LocalNccSetup {
+  const n = checkMetricInputs(fixed, warped, shape, options);
+  const radius = windowRadius(options.radius, shape);
+  const mode = options.gradientMode ?? "exact";
+  if (!GRADIENT_MODES.includes(mode)) throw new OptionError("gradientMode", mode, `one of ${GRADIENT_MODES.join(", ")}`);
+  const epsilon = options.epsilon ?? 1e-6;
+  if (!Number.isFinite(epsilon) || epsilon < 0) throw new OptionError("epsilon", epsilon, "a finite number ≥ 0");
+  const counted = countedMask(options);
+  const g = globalMoments(fixed, warped, counted);
+  return { radius, mode, counted, gradient: new Float32Array(n), g, floorF: epsilon * g.varianceF, floorW: epsilon * g.varianceW };
 }
 
 /** What the slab functions of {@link localNcc} share. */

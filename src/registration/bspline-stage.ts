@@ -10,7 +10,7 @@ import {
   createLattice, evaluateLattice, fitLattice, mapLattice, splatToLattice, subdivideLattice, type BSplineLattice,
 } from "../kernels/bspline-lattice.js";
 import { createField, imageNdim, type Field } from "../kernels/types.js";
-import { localNcc } from "../metrics/local-ncc.js";
+import { localNccFast } from "../compute/wasm/local-ncc.js";
 import { mattesMutualInformation } from "../metrics/mattes-mutual-information.js";
 import { meanSquares } from "../metrics/mean-squares.js";
 import type { MetricResult } from "../metrics/metric.js";
@@ -89,7 +89,7 @@ function denseMetric(problem: BSplineLevelProblem, warped: Float32Array, mask: U
   const f = problem.fixed.image.data, shape = problem.fixed.image.shape;
   if (problem.metric === "mse") return meanSquares(f, warped, shape, { movingMask: mask });
   if (problem.metric === "mi") return mattesMutualInformation(f, warped, shape, { movingMask: mask, bins: 32, movingRange: problem.movingRange });
-  return localNcc(f, warped, shape, { movingMask: mask, radius: problem.radius });
+  return localNccFast(f, warped, shape, { movingMask: mask, radius: problem.radius });
 }
 
 /**

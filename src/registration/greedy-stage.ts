@@ -6,7 +6,7 @@ import type { Vec3 } from "../core/space.js";
 import type { Kernels } from "../compute/kernels.js";
 import { maxNorm, scaleField, addFields } from "../kernels/field-arithmetic.js";
 import { createField, type Field } from "../kernels/types.js";
-import { localNcc } from "../metrics/local-ncc.js";
+import { localNccFast } from "../compute/wasm/local-ncc.js";
 import { mattesMutualInformation } from "../metrics/mattes-mutual-information.js";
 import { meanSquares } from "../metrics/mean-squares.js";
 import type { MetricResult } from "../metrics/metric.js";
@@ -80,7 +80,7 @@ export function warpCoordinates(b: Mat4, u: Field): Float64Array {
 function denseMetric(metric: DenseMetric, f: Float32Array, w: Float32Array, shape: Vec3, mask: Uint8Array, radius: number, range: [number, number]): MetricResult {
   if (metric === "mse") return meanSquares(f, w, shape, { movingMask: mask });
   if (metric === "mi") return mattesMutualInformation(f, w, shape, { movingMask: mask, bins: 32, movingRange: range });
-  return localNcc(f, w, shape, { movingMask: mask, radius });
+  return localNccFast(f, w, shape, { movingMask: mask, radius });
 }
 
 /** One evaluation: warped moving, metric, and the force −∂C/∂u (fixed voxel units, vector-first). */

@@ -9,7 +9,7 @@ import type { Kernels } from "../compute/kernels.js";
 import { serialKernels } from "../compute/serial-kernels.js";
 import { jacobianDeterminant } from "../kernels/jacobian-determinant.js";
 import { jacobianStats, type JacobianStats } from "../kernels/jacobian-stats.js";
-import { localNcc } from "../metrics/local-ncc.js";
+import { localNccFast } from "../compute/wasm/local-ncc.js";
 import { mattesMutualInformation } from "../metrics/mattes-mutual-information.js";
 import { meanSquares } from "../metrics/mean-squares.js";
 import type { AffineDof, Mat4 } from "../transforms/affine.js";
@@ -136,7 +136,7 @@ async function denseValue(fixed: LevelImage, moving: LevelImage, affine: Mat4, u
   const shape = fixed.image.shape;
   if (name === "mse") return meanSquares(fixed.image.data, r.image.data, shape, { movingMask: r.mask! }).value;
   if (name === "mi") return mattesMutualInformation(fixed.image.data, r.image.data, shape, { movingMask: r.mask!, movingRange: intensityRange(moving.image.data) }).value;
-  return localNcc(fixed.image.data, r.image.data, shape, { movingMask: r.mask!, radius }).value;
+  return localNccFast(fixed.image.data, r.image.data, shape, { movingMask: r.mask!, radius }).value;
 }
 
 /**

@@ -18,6 +18,15 @@ export interface WasmKernelExports {
   memory: WasmMemory;
   smoothX(src: number, dst: number, pad: number, w: number, radius: number, rows: number, nx: number): void;
   smoothStrided(win: number, winStart: number, dst: number, acc: number, w: number, radius: number, start: number, end: number, nz: number, ny: number, nx: number, axis: number): void;
+  nccScratchBytes(nz: number, ny: number, nx: number, rz: number, ry: number): number;
+  nccBegin(masked: number, nz: number, ny: number, nx: number, rz: number, ry: number, rx: number, exact: number, meanF: number, meanW: number, floorF: number, floorW: number, scale: number, scratch: number): void;
+  nccFixedSlab(t: number): number;
+  nccWarpedSlab(t: number): number;
+  nccCountedSlab(t: number): number;
+  nccGradientSlab(): number;
+  nccStep(t: number): number;
+  nccTail(t: number): number;
+  nccSum(): number;
 }
 
 /** Scratch starts at the second page: the first holds the module's static data. */

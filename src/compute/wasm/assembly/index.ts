@@ -2,3 +2,4 @@
 // (../wasm-module.ts). Each file here mirrors a TS reference kernel in src/kernels/ operation for operation.
 
 export { smoothX, smoothStrided } from "./smooth";
+export { nccBegin, nccFixedSlab, nccWarpedSlab, nccCountedSlab, nccGradientSlab, nccSum, nccStep, nccTail, nccScratchBytes } from "./local-ncc";
