@@ -2,6 +2,10 @@
 // inline (1 thread) and on a 2-worker pool. Inputs live on SharedArrayBuffers up front, so no copy is timed.
 
 import { cpuKernels } from "../src/compute/cpu/cpu-kernels.js";
+import { referenceKernels } from "../src/compute/reference-kernels.js";
+import { localNccFast } from "../src/compute/wasm/local-ncc.js";
+import { wasmKernels } from "../src/compute/wasm/wasm-module.js";
+import { localNcc } from "../src/metrics/local-ncc.js";
 import { createPool } from "../src/compute/cpu/pool.js";
 import type { Kernels } from "../src/compute/kernels.js";
 import { voxelCount, type Vec3 } from "../src/core/space.js";
@@ -84,8 +88,9 @@ export async function benchKernels(options: BenchKernelsOptions = {}): Promise<s
   const threads = options.threads ?? [1, 2];
   const shapes: Vec3[] = [[1, size2d, size2d], [size3d, size3d, size3d]];
   const pools = threads.map(createPool);
-  const backends = pools.map(cpuKernels);
+  const backends = [referenceKernels, ...pools.map(cpuKernels)];
   const cells = new Map<string, string>();
+  const ncc = new Map<string, string>();
   try {
     for (const shape of shapes) {
       const x = inputs(shape);
@@ -96,16 +101,29 @@ export async function benchKernels(options: BenchKernelsOptions = {}): Promise<s
           cells.set(`${name}|${shape}|${k.name}`, (voxelCount(shape) / seconds / 1e6).toFixed(1));
         }
       }
+      // Local NCC runs on the calling thread: the TS reference against the wasm version.
+      const warped = (await backends[0]!.resampleField(x.image, x.field, { mask: true }));
+      for (const [label, f] of [["TS", localNcc], ["wasm", localNccFast]] as const) {
+        const seconds = await best(repeats, async () => f(x.image.data, warped.image.data, shape, { radius: 2, movingMask: warped.mask! }));
+        ncc.set(`${shape}|${label}`, (voxelCount(shape) / seconds / 1e6).toFixed(1));
+      }
     }
   } finally {
     await Promise.all(pools.map((p) => p.close()));
   }
   const columns = shapes.flatMap((s) => backends.map((k) => [s, k.name] as const));
-  const header = ["kernel", ...columns.map(([s, k]) => `${s[0] === 1 ? `${s[1]}²` : `${s[0]}³`} ${k.replace("cpu×", "")} thr`)];
+  const size = (s: Vec3) => (s[0] === 1 ? `${s[1]}²` : `${s[0]}³`);
+  const header = ["kernel", ...columns.map(([s, k]) => `${size(s)} ${k === "reference" ? "TS ref" : `${k.replace(/^cpu×(\d+).*$/, "$1")} thr`}`)];
   const rows = CASES.map(([name]) => [name, ...columns.map(([s, k]) => cells.get(`${name}|${s}|${k}`) ?? "")]);
+  const wasm = wasmKernels() ? "with kernels.wasm (wasm SIMD where a kernel has it: Gaussian smoothing, local NCC)" : "WITHOUT kernels.wasm (TERAREG_WASM=0 or not built)";
   return [
-    `Mvox/s of output voxels, best of ${repeats} wall-clock runs; float32; displacements ±3 voxels; "1 thr" runs inline, "2 thr" on a worker pool over SharedArrayBuffers.`,
+    `Mvox/s of output voxels, best of ${repeats} wall-clock runs; float32; displacements ±3 voxels; "TS ref" is the serial TypeScript reference (referenceKernels), "1 thr" / "2 thr" the worker pool over SharedArrayBuffers ${wasm}.`,
     "",
     table(header, rows),
+    "",
+    "Local NCC (radius 2, moving mask, value and exact gradient; the registration's dense metric), on the calling thread:",
+    "",
+    table(["", ...shapes.map((s) => `${size(s)} TS`), ...shapes.map((s) => `${size(s)} wasm`)],
+      [["localNcc", ...shapes.map((s) => ncc.get(`${s}|TS`) ?? ""), ...shapes.map((s) => ncc.get(`${s}|wasm`) ?? "")]]),
   ].join("\n");
 }
