@@ -1,16 +1,27 @@
 // The serial backend for work that already runs one job per thread (chunk jobs, single registrations): the reference
 // kernels, with the wasm SIMD versions swapped in where kernels.wasm has them. Same bytes as the reference.
 
-import { checkField, checkImage } from "../kernels/types.js";
+import { bsplineCoefficients } from "../kernels/bspline-prefilter.js";
+import { checkResampleAt, resampleAtArgs } from "../kernels/resample-at.js";
+import { sampleResult } from "../kernels/resample-common.js";
+import { checkField, checkImage, rowCount } from "../kernels/types.js";
 import { planSmoothing, smoothInline } from "../kernels/gaussian-smooth.js";
 import type { Kernels } from "./kernels.js";
 import { referenceKernels } from "./reference-kernels.js";
+import { resampleAtBandFast } from "./wasm/resample-at.js";
 import { smoothPassBandFast } from "./wasm/smooth-pass.js";
 import { wasmKernels } from "./wasm/wasm-module.js";
 
 export const serialKernels: Kernels = {
   ...referenceKernels,
   name: wasmKernels() ? "serial+wasm" : "serial",
+  resampleAt: async (image, coords, options) => {
+    const r = checkResampleAt(image, coords, options);
+    const source = r.interpolation === "cubic" && !r.prefiltered ? bsplineCoefficients(image).data : image.data;
+    const args = resampleAtArgs(source, image.shape, coords, r);
+    resampleAtBandFast(args, 0, rowCount(coords.shape));
+    return sampleResult(args);
+  },
   gaussianSmooth: async (image, sigma, options) => {
     checkImage("gaussianSmooth: image", image);
     const passes = planSmoothing("gaussianSmooth", image.shape, sigma, options);

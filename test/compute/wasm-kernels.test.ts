@@ -4,10 +4,13 @@ import type { Vec3 } from "../../src/core/space.js";
 import { referenceKernels } from "../../src/compute/reference-kernels.js";
 import { serialKernels } from "../../src/compute/serial-kernels.js";
 import { localNccWasm } from "../../src/compute/wasm/local-ncc.js";
+import { resampleAtBandWasm } from "../../src/compute/wasm/resample-at.js";
 import { smoothPassBandWasm } from "../../src/compute/wasm/smooth-pass.js";
 import { wasmKernels } from "../../src/compute/wasm/wasm-module.js";
 import { gaussianHalfKernel, smoothPassBand, smoothRows } from "../../src/kernels/gaussian-smooth.js";
 import { localNcc } from "../../src/metrics/local-ncc.js";
+import { checkResampleAt, resampleAtArgs, resampleAtBand } from "../../src/kernels/resample-at.js";
+import { rowCount } from "../../src/kernels/types.js";
 import { bytes, randomImage, smoothField } from "../kernels/fixtures.js";
 
 test("kernels.wasm is built and loads (npm run build compiles it; TERAREG_WASM=0 alone turns it off)", () => {
@@ -71,6 +74,44 @@ test("wasm local NCC gives the reference's value and gradient bits: 2D and 3D, m
           assert.ok(Object.is(got.value, want.value), `${what}: value ${got.value} vs ${want.value}`);
           assert.equal(got.count, want.count, what);
           assert.deepEqual(bytes(got.gradient), bytes(want.gradient), `${what}: gradient`);
+        }
+      }
+    }
+  }
+});
+
+test("wasm linear resampling at positions gives the reference's samples, mask and gradient: 2D, 3D, both boundaries, NaN and far positions, any block", () => {
+  const wasm = wasmKernels();
+  if (!wasm) return;
+  for (const shape of [[1, 23, 17], [1, 1, 9], [6, 9, 7], [2, 5, 1]] as Vec3[]) {
+    const ndim = shape[0] === 1 ? 2 : 3, image = randomImage(21, shape);
+    const outShape: Vec3 = [ndim === 3 ? 4 : 1, 7, 11], n = outShape[0] * outShape[1] * outShape[2];
+    const field = smoothField(22, outShape, 1);
+    for (const Coord of [Float64Array, Float32Array]) {
+      const data = new Coord(ndim * n);
+      for (let i = 0; i < data.length; i++) {
+        const c = Math.floor(i / n), axisLen = shape[3 - ndim + c]!;
+        // Positions across the image and half a voxel to 2 voxels beyond it, a few NaN and very far ones.
+        data[i] = (((i * 7) % 13) / 12) * (axisLen + 3) - 1.5 + field.data[i % field.data.length]!;
+        if (i % 29 === 3) data[i] = NaN;
+        if (i % 31 === 5) data[i] = 1e7;
+      }
+      const coords = { data, shape: outShape, ndim: ndim as 2 | 3 };
+      for (const boundary of ["fill", "clamp"] as const) {
+        for (const extra of [{}, { mask: true }, { mask: true, gradient: true }, { gradient: true }]) {
+          const options = { interpolation: "linear" as const, boundary, fill: -3.3, ...extra };
+          const want = resampleAtArgs(image.data, shape, coords, checkResampleAt(image, coords, options));
+          resampleAtBand(want, 0, rowCount(outShape));
+          for (const block of [1, 2 * outShape[2] + 3, 1 << 16]) {
+            const got = resampleAtArgs(image.data, shape, coords, checkResampleAt(image, coords, options));
+            const rows = rowCount(outShape), cut = Math.floor(rows / 2);
+            resampleAtBandWasm(wasm, got, 0, cut, block);
+            resampleAtBandWasm(wasm, got, cut, rows, block);
+            const what = `${shape} ${Coord.name} ${boundary} ${JSON.stringify(extra)} block ${block}`;
+            assert.deepEqual(bytes(got.out), bytes(want.out), `${what}: samples`);
+            assert.deepEqual(got.mask, want.mask, `${what}: mask`);
+            assert.deepEqual(got.gradient && bytes(got.gradient), want.gradient && bytes(want.gradient), `${what}: gradient`);
+          }
         }
       }
     }

@@ -7,14 +7,14 @@ import { composeBand } from "../../kernels/compose-fields.js";
 import { gradientBand } from "../../kernels/gradient.js";
 import { jacobianBand } from "../../kernels/jacobian-determinant.js";
 import { resampleAffineBand } from "../../kernels/resample-affine.js";
-import { resampleAtBand } from "../../kernels/resample-at.js";
 import { resampleFieldBand } from "../../kernels/resample-field.js";
+import { resampleAtBandFast } from "../wasm/resample-at.js";
 import { smoothPassBandFast } from "../wasm/smooth-pass.js";
 
 export const BAND_KERNELS = {
   resampleField: resampleFieldBand,
   resampleAffine: resampleAffineBand,
-  resampleAt: resampleAtBand,
+  resampleAt: resampleAtBandFast,
   prefilterX: prefilterXBand,
   prefilterStrided: prefilterStridedBand,
   smoothPass: smoothPassBandFast,

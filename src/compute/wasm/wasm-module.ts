@@ -27,6 +27,8 @@ export interface WasmKernelExports {
   nccStep(t: number): number;
   nccTail(t: number): number;
   nccSum(): number;
+  finiteRange(p: number, n: number, out: number): void;
+  sampleLinearAt(win: number, firstRow: number, nz: number, ny: number, nx: number, cz: number, cy: number, cx: number, n: number, clamp: number, fill: number, out: number, mask: number, grad: number): void;
 }
 
 /** Scratch starts at the second page: the first holds the module's static data. */

@@ -1,0 +1,96 @@
+// Linear sampling at given positions (src/kernels/interpolate-linear.ts: sampleLinear, and locateLinear +
+// gatherLinearGradient) in wasm, the same float64 arithmetic in the same order, so samples and gradients are bit-equal.
+
+/**
+ * Smallest and largest finite value of `n` float64 at `p`, stored as two float64 at `out` (+∞, −∞ when none):
+ * the caller turns them into the window of source rows a block reads.
+ */
+export function finiteRange(p: usize, n: i32, out: usize): void {
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const v = load<f64>(p + (<usize>i << 3));
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  store<f64>(out, lo);
+  store<f64>(out + 8, hi);
+}
+
+/**
+ * Samples an image of [nz, ny, nx] at `n` positions (float64 planes at cz, cy, cx; cz unused in 2D), writing float32
+ * samples at `out`, inside bytes at `mask` (0: none) and the gradient planes at `grad` (0: none; [gz,] gy, gx, each
+ * `n` float32 apart). Only the source rows [first, …) are in memory, at `win`: voxel b is at win + 4 (b − first·nx).
+ * `clamp`: 1 for the clamp boundary; `fill`: the value outside.
+ */
+export function sampleLinearAt(
+  win: usize, firstRow: i32, nz: i32, ny: i32, nx: i32, cz: usize, cy: usize, cx: usize, n: i32,
+  clamp: i32, fill: f32, out: usize, mask: usize, grad: usize,
+): void {
+  const is3d = nz > 1;
+  const hz = <f64>nz - 0.5, hy = <f64>ny - 0.5, hx = <f64>nx - 0.5;
+  const mz = <f64>max(0, nz - 2), my = <f64>max(0, ny - 2), mx = <f64>max(0, nx - 2);
+  const sz: i32 = nz > 1 ? ny * nx : 0, sy: i32 = ny > 1 ? nx : 0, sx: i32 = nx > 1 ? 1 : 0;
+  const planeBytes = <usize>n << 2;
+  for (let i = 0; i < n; i++) {
+    const q = <usize>i << 3;
+    // The gradient's inside-the-grid tests read the positions as given, before clamping (as gatherLinearGradient).
+    const z0: f64 = is3d ? load<f64>(cz + q) : 0, y0 = load<f64>(cy + q), x0 = load<f64>(cx + q);
+    let z = z0, y = y0, x = x0;
+    if (clamp) {
+      z = z < 0 ? 0 : z > <f64>(nz - 1) ? <f64>(nz - 1) : z;
+      y = y < 0 ? 0 : y > <f64>(ny - 1) ? <f64>(ny - 1) : y;
+      x = x < 0 ? 0 : x > <f64>(nx - 1) ? <f64>(nx - 1) : x;
+    }
+    const o = <usize>i << 2;
+    if (!(z >= -0.5 && z <= hz && y >= -0.5 && y <= hy && x >= -0.5 && x <= hx)) {
+      store<f32>(out + o, fill);
+      if (mask) store<u8>(mask + <usize>i, 0);
+      if (grad) {
+        store<f32>(grad + o, 0);
+        store<f32>(grad + planeBytes + o, 0);
+        if (is3d) store<f32>(grad + 2 * planeBytes + o, 0);
+      }
+      continue;
+    }
+    let iz = Math.floor(z), iy = Math.floor(y), ix = Math.floor(x);
+    iz = iz > mz ? mz : iz < 0 ? 0 : iz;
+    iy = iy > my ? my : iy < 0 ? 0 : iy;
+    ix = ix > mx ? mx : ix < 0 ? 0 : ix;
+    const fz0 = z - iz, fy0 = y - iy, fx0 = x - ix;
+    const fy: f64 = ny == 1 || fy0 < 0 ? 0 : fy0 > 1 ? 1 : fy0;
+    const fx: f64 = nx == 1 || fx0 < 0 ? 0 : fx0 > 1 ? 1 : fx0;
+    const b = win + (<usize>((iz * <f64>ny + iy) * <f64>nx + ix - <f64>firstRow * <f64>nx) << 2);
+    const gx = 1 - fx;
+    if (mask) store<u8>(mask + <usize>i, 1);
+    const a00 = <f64>load<f32>(b), a01 = <f64>load<f32>(b + (<usize>sx << 2));
+    const a10 = <f64>load<f32>(b + (<usize>sy << 2)), a11 = <f64>load<f32>(b + (<usize>(sy + sx) << 2));
+    const c00 = gx * a00 + fx * a01, c01 = gx * a10 + fx * a11;
+    if (!is3d) {
+      const gy = 1 - fy;
+      if (!grad) {
+        store<f32>(out + o, <f32>((1 - fy) * c00 + fy * c01));
+        continue;
+      }
+      store<f32>(out + o, <f32>(gy * c00 + fy * c01));
+      store<f32>(grad + o, <f32>(ny > 1 && y0 >= 0 && y0 <= <f64>(ny - 1) ? c01 - c00 : 0));
+      store<f32>(grad + planeBytes + o, <f32>(nx > 1 && x0 >= 0 && x0 <= <f64>(nx - 1) ? gy * (a01 - a00) + fy * (a11 - a10) : 0));
+      continue;
+    }
+    const fz: f64 = nz == 1 || fz0 < 0 ? 0 : fz0 > 1 ? 1 : fz0;
+    const b1 = b + (<usize>sz << 2), gy = 1 - fy;
+    const a100 = <f64>load<f32>(b1), a101 = <f64>load<f32>(b1 + (<usize>sx << 2));
+    const a110 = <f64>load<f32>(b1 + (<usize>sy << 2)), a111 = <f64>load<f32>(b1 + (<usize>(sy + sx) << 2));
+    const c10 = gx * a100 + fx * a101, c11 = gx * a110 + fx * a111;
+    if (!grad) {
+      store<f32>(out + o, <f32>((1 - fz) * (gy * c00 + fy * c01) + fz * (gy * c10 + fy * c11)));
+      continue;
+    }
+    const gz = 1 - fz;
+    const c0 = gy * c00 + fy * c01, c1 = gy * c10 + fy * c11;
+    store<f32>(out + o, <f32>(gz * c0 + fz * c1));
+    store<f32>(grad + o, <f32>(nz > 1 && z0 >= 0 && z0 <= <f64>(nz - 1) ? c1 - c0 : 0));
+    store<f32>(grad + planeBytes + o, <f32>(ny > 1 && y0 >= 0 && y0 <= <f64>(ny - 1) ? gz * (c01 - c00) + fz * (c11 - c10) : 0));
+    store<f32>(grad + 2 * planeBytes + o, <f32>(nx > 1 && x0 >= 0 && x0 <= <f64>(nx - 1)
+      ? gz * (gy * (a01 - a00) + fy * (a11 - a10)) + fz * (gy * (a101 - a100) + fy * (a111 - a110)) : 0));
+  }
+}
