@@ -4,10 +4,11 @@
 import { bsplineCoefficients } from "../kernels/bspline-prefilter.js";
 import { checkResampleAt, resampleAtArgs } from "../kernels/resample-at.js";
 import { sampleResult } from "../kernels/resample-common.js";
-import { checkField, checkImage, rowCount } from "../kernels/types.js";
+import { checkField, checkImage, checkSameGrid, rowCount } from "../kernels/types.js";
 import { planSmoothing, smoothInline } from "../kernels/gaussian-smooth.js";
 import type { Kernels } from "./kernels.js";
 import { referenceKernels } from "./reference-kernels.js";
+import { composeBandFast } from "./wasm/compose-fields.js";
 import { resampleAtBandFast } from "./wasm/resample-at.js";
 import { smoothPassBandFast } from "./wasm/smooth-pass.js";
 import { wasmKernels } from "./wasm/wasm-module.js";
@@ -21,6 +22,14 @@ export const serialKernels: Kernels = {
     const args = resampleAtArgs(source, image.shape, coords, r);
     resampleAtBandFast(args, 0, rowCount(coords.shape));
     return sampleResult(args);
+  },
+  composeFields: async (u, v) => {
+    checkField("composeFields: u", u);
+    checkField("composeFields: v", v);
+    checkSameGrid("composeFields: u", u, "composeFields: v", v);
+    const out = new Float32Array(u.data.length);
+    composeBandFast({ u: u.data, v: v.data, shape: u.shape, ndim: u.ndim, out }, 0, rowCount(u.shape));
+    return { data: out, shape: [...u.shape], ndim: u.ndim };
   },
   gaussianSmooth: async (image, sigma, options) => {
     checkImage("gaussianSmooth: image", image);

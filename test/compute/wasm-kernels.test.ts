@@ -3,6 +3,7 @@ import { test } from "node:test";
 import type { Vec3 } from "../../src/core/space.js";
 import { referenceKernels } from "../../src/compute/reference-kernels.js";
 import { serialKernels } from "../../src/compute/serial-kernels.js";
+import { composeBandWasm } from "../../src/compute/wasm/compose-fields.js";
 import { localNccWasm } from "../../src/compute/wasm/local-ncc.js";
 import { resampleAtBandWasm } from "../../src/compute/wasm/resample-at.js";
 import { smoothPassBandWasm } from "../../src/compute/wasm/smooth-pass.js";
@@ -11,6 +12,7 @@ import { gaussianHalfKernel, smoothPassBand, smoothRows } from "../../src/kernel
 import { localNcc } from "../../src/metrics/local-ncc.js";
 import { checkResampleAt, resampleAtArgs, resampleAtBand } from "../../src/kernels/resample-at.js";
 import { rowCount } from "../../src/kernels/types.js";
+import { composeBand } from "../../src/kernels/compose-fields.js";
 import { bytes, randomImage, smoothField } from "../kernels/fixtures.js";
 
 test("kernels.wasm is built and loads (npm run build compiles it; TERAREG_WASM=0 alone turns it off)", () => {
@@ -114,6 +116,23 @@ test("wasm linear resampling at positions gives the reference's samples, mask an
           }
         }
       }
+    }
+  }
+});
+
+test("wasm composition of displacement fields gives the reference's bytes: 2D, 3D, displacements past the border, NaN, any block", () => {
+  const wasm = wasmKernels();
+  if (!wasm) return;
+  for (const shape of [[1, 19, 23], [1, 1, 7], [5, 8, 6]] as Vec3[]) {
+    const ndim = shape[0] === 1 ? 2 : 3, u = smoothField(31, shape, 3), v = smoothField(32, shape, 6);
+    v.data[5] = NaN;
+    const rows = rowCount(shape), want = new Float32Array(u.data.length);
+    composeBand({ u: u.data, v: v.data, shape, ndim, out: want }, 0, rows);
+    for (const block of [1, 2 * shape[2] + 1, 1 << 16]) {
+      const got = new Float32Array(u.data.length).fill(9), cut = Math.floor(rows / 2);
+      composeBandWasm(wasm, { u: u.data, v: v.data, shape, ndim, out: got }, 0, cut, block);
+      composeBandWasm(wasm, { u: u.data, v: v.data, shape, ndim, out: got }, cut, rows, block);
+      assert.deepEqual(bytes(got), bytes(want), `${shape} block ${block}`);
     }
   }
 });

@@ -3,11 +3,11 @@
 
 import { blockSumsBand } from "../../kernels/block-sums.js";
 import { prefilterStridedBand, prefilterXBand } from "../../kernels/bspline-prefilter.js";
-import { composeBand } from "../../kernels/compose-fields.js";
 import { gradientBand } from "../../kernels/gradient.js";
 import { jacobianBand } from "../../kernels/jacobian-determinant.js";
 import { resampleAffineBand } from "../../kernels/resample-affine.js";
 import { resampleFieldBand } from "../../kernels/resample-field.js";
+import { composeBandFast } from "../wasm/compose-fields.js";
 import { resampleAtBandFast } from "../wasm/resample-at.js";
 import { smoothPassBandFast } from "../wasm/smooth-pass.js";
 
@@ -20,7 +20,7 @@ export const BAND_KERNELS = {
   smoothPass: smoothPassBandFast,
   gradient: gradientBand,
   jacobian: jacobianBand,
-  compose: composeBand,
+  compose: composeBandFast,
   blockSums: blockSumsBand,
 } as const;
 

@@ -28,6 +28,8 @@ export interface WasmKernelExports {
   nccTail(t: number): number;
   nccSum(): number;
   finiteRange(p: number, n: number, out: number): void;
+  composePositions(v: number, pos: number, start: number, rows: number, ny: number, nx: number, ndim: number): void;
+  addTo(out: number, v: number, n: number): void;
   sampleLinearAt(win: number, firstRow: number, nz: number, ny: number, nx: number, cz: number, cy: number, cx: number, n: number, clamp: number, fill: number, out: number, mask: number, grad: number): void;
 }
 

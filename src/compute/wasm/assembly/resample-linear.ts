@@ -94,3 +94,34 @@ export function sampleLinearAt(
       ? gz * (gy * (a01 - a00) + fy * (a11 - a10)) + fz * (gy * (a101 - a100) + fy * (a111 - a110)) : 0));
   }
 }
+
+/**
+ * Positions of a composition (kernels/compose-fields.ts composeBand) for output rows [start, start + rows) of a grid
+ * [nz, ny, nx]: p = x + v(x) per axis, float64 planes at `pos` ([z,] y, x, each rows·nx apart), from the block's v
+ * (`ndim` float32 planes at `v`, rows·nx apart).
+ */
+export function composePositions(v: usize, pos: usize, start: i32, rows: i32, ny: i32, nx: i32, ndim: i32): void {
+  const n = rows * nx, vPlane = <usize>n << 2, pPlane = <usize>n << 3;
+  for (let r = 0; r < rows; r++) {
+    const g = start + r, z = g / ny, y = g - z * ny;
+    for (let x = 0; x < nx; x++) {
+      const i = <usize>(r * nx + x), vi = i << 2, pi = i << 3;
+      if (ndim == 3) {
+        store<f64>(pos + pi, <f64>z + <f64>load<f32>(v + vi));
+        store<f64>(pos + pPlane + pi, <f64>y + <f64>load<f32>(v + vPlane + vi));
+        store<f64>(pos + 2 * pPlane + pi, <f64>x + <f64>load<f32>(v + 2 * vPlane + vi));
+      } else {
+        store<f64>(pos + pi, <f64>y + <f64>load<f32>(v + vi));
+        store<f64>(pos + pPlane + pi, <f64>x + <f64>load<f32>(v + vPlane + vi));
+      }
+    }
+  }
+}
+
+/** out[i] = v[i] + out[i] for `n` float32 (composeBand's last step, in its order). */
+export function addTo(out: usize, v: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, <f32>(<f64>load<f32>(v + o) + <f64>load<f32>(out + o)));
+  }
+}
