@@ -9,6 +9,7 @@ import { localNcc } from "../src/metrics/local-ncc.js";
 import { createPool } from "../src/compute/cpu/pool.js";
 import type { Kernels } from "../src/compute/kernels.js";
 import { voxelCount, type Vec3 } from "../src/core/space.js";
+import type { Coordinates } from "../src/kernels/resample-at.js";
 import { imageNdim, type Field, type Image } from "../src/kernels/types.js";
 import { table } from "./markdown.js";
 
@@ -30,7 +31,7 @@ function sharedF32(n: number, f: (i: number) => number): Float32Array {
 }
 
 /** A textured image and a smooth displacement of ±3 voxels with some voxel-scale jitter, as registration produces. */
-function inputs(shape: Vec3): { image: Image; field: Field; coefficients: Image } {
+function inputs(shape: Vec3): { image: Image; field: Field; coefficients: Image; positions: Coordinates } {
   const n = voxelCount(shape), ndim = imageNdim(shape);
   const [, ny, nx] = shape;
   const image = { data: sharedF32(n, (i) => Math.sin(i * 0.013) + Math.cos((i / nx) * 0.021)), shape };
@@ -41,7 +42,13 @@ function inputs(shape: Vec3): { image: Image; field: Field; coefficients: Image 
     }),
     shape, ndim,
   };
-  return { image, field, coefficients: image };
+  // Absolute positions x + field(x), as the registration's dense stage samples the moving image.
+  const positions: Coordinates = { data: new Float64Array(new SharedArrayBuffer(8 * ndim * n)), shape, ndim };
+  for (let c = 0; c < ndim; c++) {
+    const axis = 3 - ndim + c, stride = axis === 0 ? ny * nx : axis === 1 ? nx : 1, len = shape[axis]!;
+    for (let i = 0; i < n; i++) positions.data[c * n + i] = (Math.floor(i / stride) % len) + field.data[c * n + i]!;
+  }
+  return { image, field, coefficients: image, positions };
 }
 
 async function best(repeats: number, f: () => Promise<unknown>): Promise<number> {
@@ -61,6 +68,7 @@ const CASES: Case[] = [
   ["resampleField linear + gradient + mask", (k, x) => k.resampleField(x.image, x.field, { gradient: true, mask: true })],
   ["resampleField nearest", (k, x) => k.resampleField(x.image, x.field, { interpolation: "nearest" })],
   ["resampleField cubic (prefiltered)", (k, x) => k.resampleField(x.coefficients, x.field, { interpolation: "cubic", prefiltered: true })],
+  ["resampleAt linear + gradient + mask (positions = x + field)", (k, x) => k.resampleAt(x.image, x.positions, { gradient: true, mask: true })],
   ["resampleAffine linear", (k, x) => k.resampleAffine(x.image, x.image.shape, affine(x.image.shape))],
   ["resampleAffine cubic (prefiltered)", (k, x) => k.resampleAffine(x.coefficients, x.image.shape, affine(x.image.shape), { interpolation: "cubic", prefiltered: true })],
   ["bsplineCoefficients (cubic prefilter)", (k, x) => k.bsplineCoefficients(x.image)],
@@ -115,7 +123,7 @@ export async function benchKernels(options: BenchKernelsOptions = {}): Promise<s
   const size = (s: Vec3) => (s[0] === 1 ? `${s[1]}²` : `${s[0]}³`);
   const header = ["kernel", ...columns.map(([s, k]) => `${size(s)} ${k === "reference" ? "TS ref" : `${k.replace(/^cpu×(\d+).*$/, "$1")} thr`}`)];
   const rows = CASES.map(([name]) => [name, ...columns.map(([s, k]) => cells.get(`${name}|${s}|${k}`) ?? "")]);
-  const wasm = wasmKernels() ? "with kernels.wasm (wasm SIMD where a kernel has it: Gaussian smoothing, local NCC)" : "WITHOUT kernels.wasm (TERAREG_WASM=0 or not built)";
+  const wasm = wasmKernels() ? "with kernels.wasm (wasm SIMD where a kernel has it: Gaussian smoothing, resampleAt linear, composeFields, local NCC)" : "WITHOUT kernels.wasm (TERAREG_WASM=0 or not built)";
   return [
     `Mvox/s of output voxels, best of ${repeats} wall-clock runs; float32; displacements ±3 voxels; "TS ref" is the serial TypeScript reference (referenceKernels), "1 thr" / "2 thr" the worker pool over SharedArrayBuffers ${wasm}.`,
     "",

@@ -20,6 +20,11 @@ export interface SeamStats {
    * per-node registration noise averages out over the segment.
    */
   borderJumpMax: number;
+  /**
+   * The same measure on the lattice lines through the middle of each chunk core, where no border lies: what
+   * registration noise and the field's own shape give. A border jump near this value shows no seam of its own.
+   */
+  midCoreJumpMax: number;
   /** Per-node second difference |f(k) − 2f(k−1) + f(k−2)| over the lattice, 99th percentile: the field's roughness, for scale. */
   nodeRoughnessP99: number;
 }
@@ -90,36 +95,10 @@ export function seamStats(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, res
       }
     }
   }
-  // Border jumps: at each core border (node k sits on it), the step across it against the mean of the steps beside
-  // it, averaged over the border segment between one pair of chunks. Node-level noise averages out; a systematic
-  // offset or kink between two chunks does not.
+  const borderJumpMax = segmentJumpMax(grid, ndim, field, 0);
+  // The same estimator on the lines through the middle of the cores, where no chunk border lies: its noise floor.
+  const midCoreJumpMax = segmentJumpMax(grid, ndim, field, 0.5);
   const strides = [ly * lx, lx, 1];
-  let borderJumpMax = 0;
-  for (const a of grid.chunks) {
-    for (let axis = 0; axis < 3; axis++) {
-      const c = a.core.start[axis]!;
-      const k = c / grid.step[axis]!;
-      if (c === 0 || k < 2 || k + 1 >= L[axis]!) continue;
-      const lo = [0, 1, 2].map((d) => (d === axis ? k : Math.ceil(a.core.start[d]! / grid.step[d]!)));
-      const hi = [0, 1, 2].map((d) => (d === axis ? k + 1 : Math.min(L[d]!, Math.ceil((a.core.start[d]! + a.core.size[d]!) / grid.step[d]!))));
-      const st = strides[axis]!, mean = new Float64Array(ndim);
-      let count = 0;
-      for (let z = lo[0]!; z < hi[0]!; z++) {
-        for (let y = lo[1]!; y < hi[1]!; y++) {
-          for (let x = lo[2]!; x < hi[2]!; x++) {
-            const g = (z * ly + y) * lx + x;
-            for (let comp = 0; comp < ndim; comp++) {
-              const o = comp * total + g;
-              const across = field[o]! - field[o - st]!, before = field[o - st]! - field[o - 2 * st]!, after = field[o + st]! - field[o]!;
-              mean[comp] = mean[comp]! + across - (before + after) / 2;
-            }
-            count++;
-          }
-        }
-      }
-      if (count) borderJumpMax = Math.max(borderJumpMax, Math.hypot(...mean) / count);
-    }
-  }
   // Node-level second differences away from borders, for scale: registration noise, not seams.
   const interior: number[] = [];
   for (let axis = 0; axis < 3; axis++) {
@@ -145,8 +124,48 @@ export function seamStats(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, res
     neighbourDisagreementMax: disagreement.reduce((m, v) => Math.max(m, v), 0),
     neighbourDisagreementP95: percentile(disagreement, 0.95),
     borderJumpMax,
+    midCoreJumpMax,
     nodeRoughnessP99: percentile(interior, 0.99),
   };
+}
+
+/**
+ * Over each segment of lattice line between two neighbouring chunks — on their core border (`at` = 0) or at a
+ * fraction `at` of the core past it — the mean of (f(b) − f(b−1)) − ½[(f(b−1) − f(b−2)) + (f(b+1) − f(b))] (the step
+ * across the line beyond the steps beside it); the largest norm over all segments, physical units. Node-level noise
+ * averages out over a segment; a systematic offset or kink between two chunks does not.
+ */
+function segmentJumpMax(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, at: number): number {
+  const [lz, ly, lx] = grid.latticeShape, total = lz * ly * lx, L = grid.latticeShape;
+  const strides = [ly * lx, lx, 1];
+  let max = 0;
+  for (const a of grid.chunks) {
+    for (let axis = 0; axis < 3; axis++) {
+      const c = a.core.start[axis]!;
+      if (c === 0) continue; // a segment belongs to the chunk after the border
+      const k = Math.round((c + at * a.core.size[axis]!) / grid.step[axis]!);
+      if (k < 2 || k + 1 >= L[axis]!) continue;
+      const lo = [0, 1, 2].map((d) => (d === axis ? k : Math.ceil(a.core.start[d]! / grid.step[d]!)));
+      const hi = [0, 1, 2].map((d) => (d === axis ? k + 1 : Math.min(L[d]!, Math.ceil((a.core.start[d]! + a.core.size[d]!) / grid.step[d]!))));
+      const st = strides[axis]!, mean = new Float64Array(ndim);
+      let count = 0;
+      for (let z = lo[0]!; z < hi[0]!; z++) {
+        for (let y = lo[1]!; y < hi[1]!; y++) {
+          for (let x = lo[2]!; x < hi[2]!; x++) {
+            const g = (z * ly + y) * lx + x;
+            for (let comp = 0; comp < ndim; comp++) {
+              const o = comp * total + g;
+              const across = field[o]! - field[o - st]!, before = field[o - st]! - field[o - 2 * st]!, after = field[o + st]! - field[o]!;
+              mean[comp] = mean[comp]! + across - (before + after) / 2;
+            }
+            count++;
+          }
+        }
+      }
+      if (count) max = Math.max(max, Math.hypot(...mean) / count);
+    }
+  }
+  return max;
 }
 
 /**

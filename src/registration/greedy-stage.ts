@@ -94,15 +94,22 @@ async function forceAt(
   const m = denseMetric(options.metric ?? "ncc", fixed.image.data, res.image.data, shape, res.mask!, options.radius ?? 2, range);
   const n = m.gradient.length, g = res.gradient!.data, force = createField(shape, nd);
   const first = nd === 3 ? 0 : 1;
-  // force_a = −dC/dW · Σ_r K_ra ∂M/∂c_r, K = linear part of B (fixed voxel → moving voxel).
+  // force_a = −dC/dW · Σ_r K_ra ∂M/∂c_r, K = linear part of B (fixed voxel → moving voxel); the sum starts from 0.
+  const dC = m.gradient, f = force.data;
   for (let a = first; a < 3; a++) {
     const fo = (a - first) * n;
-    for (let i = 0; i < n; i++) {
-      const dw = m.gradient[i]!;
-      if (dw === 0) continue;
-      let s = 0;
-      for (let r = first; r < 3; r++) s += b[r * 4 + a]! * g[(r - first) * n + i]!;
-      force.data[fo + i] = -dw * s;
+    if (nd === 2) {
+      const k1 = b[4 + a]!, k2 = b[8 + a]!;
+      for (let i = 0; i < n; i++) {
+        const dw = dC[i]!;
+        if (dw !== 0) f[fo + i] = -dw * (0 + k1 * g[i]! + k2 * g[n + i]!);
+      }
+    } else {
+      const k0 = b[a]!, k1 = b[4 + a]!, k2 = b[8 + a]!;
+      for (let i = 0; i < n; i++) {
+        const dw = dC[i]!;
+        if (dw !== 0) f[fo + i] = -dw * (0 + k0 * g[i]! + k1 * g[n + i]! + k2 * g[2 * n + i]!);
+      }
     }
   }
   return { value: m.value, force };

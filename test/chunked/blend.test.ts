@@ -57,6 +57,9 @@ test("seams: per-chunk offsets jump at the borders when cut hard, not when blend
   assert.ok(s.neighbourDisagreementMax > 0.3, `neighbours disagree by up to ${s.neighbourDisagreementMax}`);
   assert.ok(h.borderJumpMax > 0.3, `a hard cut jumps by ${h.borderJumpMax}`);
   assert.ok(s.borderJumpMax < 0.05, `the blended field's border jump ${s.borderJumpMax} px`);
+  // Mid-core lines cross no border: the hard cut's field is smooth there, so the control stays at the smooth level.
+  assert.ok(h.midCoreJumpMax < 0.01, `the hard cut away from borders: ${h.midCoreJumpMax} px`);
+  assert.ok(s.midCoreJumpMax < 0.01, `the blended field away from borders: ${s.midCoreJumpMax} px`);
 });
 
 for (const kind of ["displacement", "velocity", "bspline"] as const) test(`foldTransform: T(p) = T_global(p + r(p)) at every lattice node (global ${kind})`, () => {

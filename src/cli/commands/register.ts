@@ -90,7 +90,7 @@ export function printChunkedSummary(reporter: Reporter, title: string, runDir: s
     const l = run.landmarks;
     fields["TRE (median)"] = `${l.final.before.median.toFixed(2)} → ${l.global.after.median.toFixed(2)} (global) → ${l.final.after.median.toFixed(3)} px, p99 ${l.final.after.p99.toFixed(3)} px`;
   }
-  fields["seams"] = `jump at chunk borders ≤ ${run.seams.borderJumpMax.toFixed(3)}, neighbours agree within ${run.seams.neighbourDisagreementP95.toFixed(3)} (p95)`;
+  fields["seams"] = `jump at chunk borders ≤ ${run.seams.borderJumpMax.toFixed(3)} (mid-core lines ${run.seams.midCoreJumpMax.toFixed(3)}), neighbours agree within ${run.seams.neighbourDisagreementP95.toFixed(3)} (p95)`;
   fields["Jacobian"] = `min ${run.jacobian.min.toFixed(3)}, folding ${(100 * run.jacobian.foldingFraction).toFixed(3)} %`;
   fields["time"] = `${run.seconds.toFixed(1)} s (${run.stages.map((s) => `${s.name} ${s.seconds.toFixed(1)}`).join(", ")})`;
   fields["peak RSS"] = formatBytes(run.peakRssBytes);
