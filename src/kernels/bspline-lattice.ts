@@ -70,7 +70,7 @@ export function createLattice(shape: Vec3, spacingVoxels: Vec3, ndim: 2 | 3): BS
 }
 
 /** Per-axis tables: for each voxel, the first of `taps` consecutive knots and their weights. */
-interface AxisWeights {
+export interface AxisWeights {
   taps: number;
   first: Int32Array;
   weights: Float64Array;
@@ -106,10 +106,26 @@ function cubicWeights(u: number, out: Float64Array): void {
   out[3] = u3 / 6;
 }
 
-function allWeights(lattice: BSplineLattice, shape: Vec3): [AxisWeights, AxisWeights, AxisWeights] {
+/** The [z, y, x] tables of `lattice` over an image grid of `shape` (evaluateLattice's and splatToLattice's weights). */
+export function latticeWeights(lattice: BSplineLattice, shape: Vec3): [AxisWeights, AxisWeights, AxisWeights] {
   const { coefficients: c, origin, spacing } = lattice;
   const w = [0, 1, 2].map((a) => axisWeights(shape[a]!, c.shape[a]!, origin[a]!, spacing[a]!, isSplinedAxis(c.ndim, a)));
   return w as [AxisWeights, AxisWeights, AxisWeights];
+}
+
+/** evaluateLattice's argument checks (shared with its wasm version). */
+export function checkEvaluateLattice(lattice: BSplineLattice, shape: Vec3): void {
+  checkLattice("evaluateLattice: lattice", lattice);
+  checkShape("evaluateLattice: shape", shape);
+  if (lattice.coefficients.ndim === 2 && shape[0] !== 1) throw new OptionError("evaluateLattice: shape", shape, "shape[0] = 1 for a 2D lattice");
+}
+
+/** splatToLattice's argument checks (shared with its wasm version). */
+export function checkSplatToLattice(field: Field, lattice: BSplineLattice): void {
+  checkLattice("splatToLattice: lattice", lattice);
+  checkField("splatToLattice: field", field);
+  const nd = lattice.coefficients.ndim;
+  if (field.ndim !== nd) throw new OptionError("splatToLattice: field.ndim", field.ndim, `${nd}, the lattice's ndim`);
 }
 
 /**
@@ -121,11 +137,9 @@ function allWeights(lattice: BSplineLattice, shape: Vec3): [AxisWeights, AxisWei
  * @see Rueckert et al. (1999) Nonrigid registration using free-form deformations, IEEE TMI 18(8):712–721.
  */
 export function evaluateLattice(lattice: BSplineLattice, shape: Vec3): Field {
-  checkLattice("evaluateLattice: lattice", lattice);
-  checkShape("evaluateLattice: shape", shape);
+  checkEvaluateLattice(lattice, shape);
   const c = lattice.coefficients, nd = c.ndim;
-  if (nd === 2 && shape[0] !== 1) throw new OptionError("evaluateLattice: shape", shape, "shape[0] = 1 for a 2D lattice");
-  const [wz, wy, wx] = allWeights(lattice, shape);
+  const [wz, wy, wx] = latticeWeights(lattice, shape);
   const [kz, ky, kx] = c.shape, [nz, ny, nx] = shape, plane = ny * nx;
   const nKnots = voxelCount(c.shape), n = voxelCount(shape);
   const out = createField(shape, nd);
@@ -174,12 +188,10 @@ export function evaluateLattice(lattice: BSplineLattice, shape: Vec3): Field {
  * @returns a Field over the knots (shape = lattice.coefficients.shape).
  */
 export function splatToLattice(field: Field, lattice: BSplineLattice): Field {
-  checkLattice("splatToLattice: lattice", lattice);
-  checkField("splatToLattice: field", field);
+  checkSplatToLattice(field, lattice);
   const c = lattice.coefficients, nd = c.ndim;
-  if (field.ndim !== nd) throw new OptionError("splatToLattice: field.ndim", field.ndim, `${nd}, the lattice's ndim`);
   const shape = field.shape;
-  const [wz, wy, wx] = allWeights(lattice, shape);
+  const [wz, wy, wx] = latticeWeights(lattice, shape);
   const [kz, ky, kx] = c.shape, [nz, ny, nx] = shape, plane = ny * nx;
   const nKnots = voxelCount(c.shape), n = voxelCount(shape);
   const out = createField(c.shape, nd);

@@ -7,9 +7,10 @@ import type { Kernels } from "../compute/kernels.js";
 import { bendingEnergy } from "../kernels/bending-energy.js";
 import { maxVectorNorm } from "../kernels/field-arithmetic.js";
 import {
-  createLattice, evaluateLattice, fitLattice, mapLattice, splatToLattice, subdivideLattice, type BSplineLattice,
+  createLattice, fitLattice, mapLattice, subdivideLattice, type BSplineLattice,
 } from "../kernels/bspline-lattice.js";
 import { createField, imageNdim, type Field } from "../kernels/types.js";
+import { evaluateLatticeFast, splatToLatticeFast } from "../compute/wasm/bspline-lattice.js";
 import { localNccFast } from "../compute/wasm/local-ncc.js";
 import { mattesMutualInformation } from "../metrics/mattes-mutual-information.js";
 import { meanSquares } from "../metrics/mean-squares.js";
@@ -100,7 +101,7 @@ function denseMetric(problem: BSplineLevelProblem, warped: Float32Array, mask: U
  */
 export async function bsplineCost(problem: BSplineLevelProblem, lattice: BSplineLattice, kernels: Kernels): Promise<BSplineCost> {
   const shape = problem.fixed.image.shape, nd = lattice.coefficients.ndim, b = problem.fixedToMovingIndex;
-  const u = evaluateLattice(lattice, shape);
+  const u = evaluateLatticeFast(lattice, shape);
   const coords = warpCoordinates(b, u);
   const res = await kernels.resampleAt(problem.moving.image, { data: coords, shape, ndim: nd }, { interpolation: "linear", gradient: true, mask: true });
   const m = denseMetric(problem, res.image.data, res.mask!);
@@ -116,7 +117,7 @@ export async function bsplineCost(problem: BSplineLevelProblem, lattice: BSpline
       dCdu.data[o + i] = dw * s;
     }
   }
-  const gradient = splatToLattice(dCdu, lattice);
+  const gradient = splatToLatticeFast(dCdu, lattice);
   const bend = bendingEnergy(lattice, shape);
   const w = problem.bendingWeight;
   if (w !== 0) for (let i = 0; i < gradient.data.length; i++) gradient.data[i] = gradient.data[i]! + w * bend.gradient.data[i]!;
@@ -246,5 +247,5 @@ export async function registerBSpline(
     lattice = withCoefficients(base, result.x);
     levels.push({ valueBefore: start.metricValue, valueAfter: acceptedMetric, iterations: result.iterations });
   }
-  return { displacement: evaluateLattice(lattice, finest.image.shape), lattice, levels };
+  return { displacement: evaluateLatticeFast(lattice, finest.image.shape), lattice, levels };
 }

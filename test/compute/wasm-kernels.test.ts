@@ -3,6 +3,7 @@ import { test } from "node:test";
 import type { Vec3 } from "../../src/core/space.js";
 import { referenceKernels } from "../../src/compute/reference-kernels.js";
 import { serialKernels } from "../../src/compute/serial-kernels.js";
+import { evaluateLatticeWasm, splatToLatticeWasm } from "../../src/compute/wasm/bspline-lattice.js";
 import { composeBandWasm } from "../../src/compute/wasm/compose-fields.js";
 import { localNccWasm } from "../../src/compute/wasm/local-ncc.js";
 import { resampleAtBandWasm } from "../../src/compute/wasm/resample-at.js";
@@ -13,6 +14,7 @@ import { localNcc } from "../../src/metrics/local-ncc.js";
 import { checkResampleAt, resampleAtArgs, resampleAtBand } from "../../src/kernels/resample-at.js";
 import { rowCount } from "../../src/kernels/types.js";
 import { composeBand } from "../../src/kernels/compose-fields.js";
+import { createLattice, evaluateLattice, splatToLattice } from "../../src/kernels/bspline-lattice.js";
 import { bytes, randomImage, smoothField } from "../kernels/fixtures.js";
 
 test("kernels.wasm is built and loads (npm run build compiles it; TERAREG_WASM=0 alone turns it off)", () => {
@@ -133,6 +135,27 @@ test("wasm composition of displacement fields gives the reference's bytes: 2D, 3
       composeBandWasm(wasm, { u: u.data, v: v.data, shape, ndim, out: got }, 0, cut, block);
       composeBandWasm(wasm, { u: u.data, v: v.data, shape, ndim, out: got }, cut, rows, block);
       assert.deepEqual(bytes(got), bytes(want), `${shape} block ${block}`);
+    }
+  }
+});
+
+test("wasm B-spline lattice evaluation and splatting give the reference's bytes: 2D, 3D, lattices short of the image, any block", () => {
+  const wasm = wasmKernels();
+  if (!wasm) return;
+  const cases: { shape: Vec3; spacing: Vec3; ndim: 2 | 3 }[] = [
+    { shape: [1, 37, 29], spacing: [1, 8, 6], ndim: 2 }, { shape: [1, 5, 3], spacing: [1, 2, 7], ndim: 2 }, { shape: [9, 13, 11], spacing: [4, 5, 3], ndim: 3 },
+  ];
+  for (const { shape, spacing, ndim } of cases) {
+    const lattice = createLattice(shape, spacing, ndim), c = lattice.coefficients;
+    for (let i = 0; i < c.data.length; i++) c.data[i] = Math.sin(i * 1.7) * 3;
+    // A lattice that does not reach the whole image: its knots outside get no weight.
+    const short = { ...lattice, origin: [lattice.origin[0] + (ndim === 3 ? 3 : 0), lattice.origin[1] + 9, lattice.origin[2] - 4] as Vec3 };
+    const field = smoothField(41, shape, 2);
+    for (const l of [lattice, short]) {
+      for (const block of [shape[2], 3 * shape[2] * shape[0] + 1, 1 << 18]) {
+        assert.deepEqual(bytes(evaluateLatticeWasm(wasm, l, shape, block).data), bytes(evaluateLattice(l, shape).data), `evaluate ${shape} block ${block}`);
+        assert.deepEqual(bytes(splatToLatticeWasm(wasm, field, l, block).data), bytes(splatToLattice(field, l).data), `splat ${shape} block ${block}`);
+      }
     }
   }
 });
