@@ -113,8 +113,12 @@ export function freeMemoryBudget(): number {
 // `npm run bench -- chunked` (BENCHMARKS.md "Chunk regularisation"): 2D seam jump 0.088 → 0.060 px, TRE 0.038 → 0.040 px,
 // 3D seam 0.016 → 0.009 voxel, TRE 0.086 → 0.078. Blending the lattice smoother still (latticeSmoothing 1) took the 2D seam
 // under 0.05 but the TRE to 0.071 px. Accurate keeps 1.732 / 0.707 until it is measured the same way.
+// Fast iterations (coarse, fine) 30 / 5, not 30 / 15: the fine level only polishes what the lattice (a node every 8
+// voxels, low-passed) cannot hold anyway. Measured the same way: 2D TRE 0.040 / 0.121 → 0.038 / 0.118 px, chunk stage
+// 18.1 → 10.9 s; 3D 0.078 / 0.156 → 0.079 / 0.157 voxel, 13.6 → 7.4 s; seams unchanged. The 30 coarse iterations
+// keep the capture range (up to 0.5 voxel of the coarse level each).
 const CHUNK_PRESETS: Record<Preset, ChunkParameters> = {
-  fast: { iterations: [30, 15], nccRadius: 2, sigmaUpdate: 3, sigmaField: 1.5, stepVoxels: 0.5, minForeground: 0.05, latticeSmoothing: 0.5 },
+  fast: { iterations: [30, 5], nccRadius: 2, sigmaUpdate: 3, sigmaField: 1.5, stepVoxels: 0.5, minForeground: 0.05, latticeSmoothing: 0.5 },
   accurate: { iterations: [50, 30], nccRadius: 3, sigmaUpdate: 1.732, sigmaField: 0.707, stepVoxels: 0.5, minForeground: 0.05, latticeSmoothing: 0.5 },
 };
 
