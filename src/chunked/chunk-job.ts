@@ -7,7 +7,7 @@ import type { Kernels } from "../compute/kernels.js";
 import { serialKernels } from "../compute/serial-kernels.js";
 import { createField, type Field } from "../kernels/types.js";
 import { localNccFast } from "../compute/wasm/local-ncc.js";
-import { registerGreedy, warpCoordinates } from "../registration/greedy-stage.js";
+import { registerGreedy } from "../registration/greedy-stage.js";
 import { normaliseIntensity, readRegionImage, shrinkLevelImage, type LevelImage } from "../registration/level-image.js";
 import { indexToPhysicalMat4, physicalToIndexMat4 } from "../registration/frame.js";
 import { toPhysical } from "../registration/register-images.js";
@@ -66,7 +66,7 @@ function chunkSchedule(li: LevelImage, levels: number): LevelImage[] {
 /** Local NCC cost of W(x + u(x)) against F over the voxels of `mask`. */
 async function costWith(f: LevelImage, w: LevelImage, u: Field, mask: Uint8Array, radius: number, kernels: Kernels): Promise<number> {
   const b = mul4(physicalToIndexMat4(w.space), indexToPhysicalMat4(f.space));
-  const r = await kernels.resampleAt(w.image, { data: warpCoordinates(b, u), shape: f.image.shape, ndim: u.ndim }, { interpolation: "linear", mask: true });
+  const r = await kernels.resampleMapped(w.image, b, u, { interpolation: "linear", mask: true });
   const m = r.mask!;
   for (let i = 0; i < m.length; i++) m[i] = m[i]! & mask[i]!;
   return localNccFast(f.image.data, r.image.data, f.image.shape, { movingMask: m, radius }).value;

@@ -16,6 +16,8 @@ export interface Kernels {
   resampleField(image: Image, field: Field, options?: ResampleFieldOptions): Promise<ResampleResult>;
   resampleAffine(image: Image, outShape: Vec3, matrix: ArrayLike<number>, options?: ResampleOptions): Promise<ResampleResult>;
   resampleAt(image: Image, coords: Coordinates, options?: ResampleOptions): Promise<ResampleResult>;
+  /** out(x) = I(B·x + K·u(x)) on u's grid (kernels/resample-mapped.ts): resampleAt without the position array. */
+  resampleMapped(image: Image, matrix: ArrayLike<number>, field: Field, options?: ResampleOptions): Promise<ResampleResult>;
   bsplineCoefficients(image: Image): Promise<Image>;
   gaussianSmooth(image: Image, sigma: number | Vec3, options?: SmoothOptions): Promise<Image>;
   gaussianSmoothField(field: Field, sigma: number | Vec3, options?: SmoothOptions): Promise<Field>;

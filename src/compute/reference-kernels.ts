@@ -11,6 +11,7 @@ import { jacobianDeterminant } from "../kernels/jacobian-determinant.js";
 import { resampleAffine } from "../kernels/resample-affine.js";
 import { resampleAt } from "../kernels/resample-at.js";
 import { resampleField } from "../kernels/resample-field.js";
+import { resampleMapped } from "../kernels/resample-mapped.js";
 import type { Kernels } from "./kernels.js";
 
 export const referenceKernels: Kernels = {
@@ -18,6 +19,7 @@ export const referenceKernels: Kernels = {
   resampleField: async (image, field, options) => resampleField(image, field, options),
   resampleAffine: async (image, outShape, matrix, options) => resampleAffine(image, outShape, matrix, options),
   resampleAt: async (image, coords, options) => resampleAt(image, coords, options),
+  resampleMapped: async (image, matrix, field, options) => resampleMapped(image, matrix, field, options),
   bsplineCoefficients: async (image) => bsplineCoefficients(image),
   gaussianSmooth: async (image, sigma, options) => gaussianSmooth(image, sigma, options),
   gaussianSmoothField: async (field, sigma, options) => gaussianSmoothField(field, sigma, options),

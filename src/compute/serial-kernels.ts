@@ -3,13 +3,14 @@
 
 import { bsplineCoefficients } from "../kernels/bspline-prefilter.js";
 import { checkResampleAt, resampleAtArgs } from "../kernels/resample-at.js";
+import { checkResampleMapped, resampleMappedArgs } from "../kernels/resample-mapped.js";
 import { sampleResult } from "../kernels/resample-common.js";
 import { checkField, checkImage, checkSameGrid, rowCount } from "../kernels/types.js";
 import { planSmoothing, smoothInline } from "../kernels/gaussian-smooth.js";
 import type { Kernels } from "./kernels.js";
 import { referenceKernels } from "./reference-kernels.js";
 import { composeBandFast } from "./wasm/compose-fields.js";
-import { resampleAtBandFast } from "./wasm/resample-at.js";
+import { resampleAtBandFast, resampleMappedBandFast } from "./wasm/resample-at.js";
 import { smoothPassBandFast } from "./wasm/smooth-pass.js";
 import { wasmKernels } from "./wasm/wasm-module.js";
 
@@ -21,6 +22,13 @@ export const serialKernels: Kernels = {
     const source = r.interpolation === "cubic" && !r.prefiltered ? bsplineCoefficients(image).data : image.data;
     const args = resampleAtArgs(source, image.shape, coords, r);
     resampleAtBandFast(args, 0, rowCount(coords.shape));
+    return sampleResult(args);
+  },
+  resampleMapped: async (image, matrix, field, options) => {
+    const r = checkResampleMapped(image, matrix, field, options);
+    const source = r.interpolation === "cubic" && !r.prefiltered ? bsplineCoefficients(image).data : image.data;
+    const args = resampleMappedArgs(source, image.shape, matrix, field, r);
+    resampleMappedBandFast(args, 0, rowCount(field.shape));
     return sampleResult(args);
   },
   composeFields: async (u, v) => {

@@ -18,7 +18,7 @@ import type { MetricResult } from "../metrics/metric.js";
 import { mul4, type Mat4 } from "../transforms/affine.js";
 import { intensityRange } from "./affine-stage.js";
 import { indexToPhysicalMat4, physicalToIndexMat4 } from "./frame.js";
-import { warpCoordinates, type DenseMetric, type GreedyResult } from "./greedy-stage.js";
+import type { DenseMetric, GreedyResult } from "./greedy-stage.js";
 import { minimizeLbfgs } from "./lbfgs.js";
 import type { LevelImage } from "./level-image.js";
 
@@ -102,8 +102,7 @@ function denseMetric(problem: BSplineLevelProblem, warped: Float32Array, mask: U
 export async function bsplineCost(problem: BSplineLevelProblem, lattice: BSplineLattice, kernels: Kernels): Promise<BSplineCost> {
   const shape = problem.fixed.image.shape, nd = lattice.coefficients.ndim, b = problem.fixedToMovingIndex;
   const u = evaluateLatticeFast(lattice, shape);
-  const coords = warpCoordinates(b, u);
-  const res = await kernels.resampleAt(problem.moving.image, { data: coords, shape, ndim: nd }, { interpolation: "linear", gradient: true, mask: true });
+  const res = await kernels.resampleMapped(problem.moving.image, b, u, { interpolation: "linear", gradient: true, mask: true });
   const m = denseMetric(problem, res.image.data, res.mask!);
   const n = voxelCount(shape), g = res.gradient!.data, first = nd === 3 ? 0 : 1;
   const dCdu = createField(shape, nd);

@@ -53,30 +53,6 @@ export interface GreedyResult {
   levels: { valueBefore: number; valueAfter: number; iterations: number }[];
 }
 
-/**
- * Sampling positions in moving-index units: c(x) = B·x + K·u(x), with B = fixed index → moving index through the
- * affine, K its linear part acting on fixed-voxel displacements. Returns vector-first planes ([z, y, x] or [y, x]).
- */
-export function warpCoordinates(b: Mat4, u: Field): Float64Array {
-  const [nz, ny, nx] = u.shape, n = nz * ny * nx, nd = u.ndim, first = nd === 3 ? 0 : 1;
-  const out = new Float64Array(nd * n), d = u.data;
-  for (let r = first; r < 3; r++) {
-    const o = (r - first) * n, b0 = b[r * 4]!, b1 = b[r * 4 + 1]!, b2 = b[r * 4 + 2]!, b3 = b[r * 4 + 3]!;
-    for (let z = 0, i = 0; z < nz; z++) {
-      for (let y = 0; y < ny; y++) {
-        const base = b0 * z + b1 * y + b3;
-        for (let x = 0; x < nx; x++, i++) {
-          let c = base + b2 * x;
-          if (nd === 3) c += b0 * d[i]! + b1 * d[n + i]! + b2 * d[2 * n + i]!;
-          else c += b1 * d[i]! + b2 * d[n + i]!;
-          out[o + i] = c;
-        }
-      }
-    }
-  }
-  return out;
-}
-
 function denseMetric(metric: DenseMetric, f: Float32Array, w: Float32Array, shape: Vec3, mask: Uint8Array, radius: number, range: [number, number]): MetricResult {
   if (metric === "mse") return meanSquares(f, w, shape, { movingMask: mask });
   if (metric === "mi") return mattesMutualInformation(f, w, shape, { movingMask: mask, bins: 32, movingRange: range });
@@ -88,8 +64,7 @@ async function forceAt(
   fixed: LevelImage, moving: LevelImage, b: Mat4, u: Field, options: GreedyOptions, range: [number, number], kernels: Kernels, fixedMask?: Uint8Array,
 ): Promise<{ value: number; force: Field }> {
   const nd = u.ndim, shape = fixed.image.shape;
-  const coords = warpCoordinates(b, u);
-  const res = await kernels.resampleAt(moving.image, { data: coords, shape, ndim: nd }, { interpolation: "linear", gradient: true, mask: true });
+  const res = await kernels.resampleMapped(moving.image, b, u, { interpolation: "linear", gradient: true, mask: true });
   if (fixedMask) for (let i = 0; i < fixedMask.length; i++) res.mask![i] = res.mask![i]! & fixedMask[i]!;
   const m = denseMetric(options.metric ?? "ncc", fixed.image.data, res.image.data, shape, res.mask!, options.radius ?? 2, range);
   const n = m.gradient.length, g = res.gradient!.data, force = createField(shape, nd);

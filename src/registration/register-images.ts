@@ -16,7 +16,7 @@ import type { AffineDof, Mat4 } from "../transforms/affine.js";
 import type { DisplacementGrid, RegistrationTransform } from "../transforms/registration-transform.js";
 import { bsplineGridFromLattice } from "../transforms/bspline-field.js";
 import { registerAffine, intensityRange } from "./affine-stage.js";
-import { registerGreedy, warpCoordinates } from "./greedy-stage.js";
+import { registerGreedy } from "./greedy-stage.js";
 import { registerBSpline } from "./bspline-stage.js";
 import { identity4, mul4 } from "../transforms/affine.js";
 import { indexToPhysicalMat4, physicalToIndexMat4 } from "./frame.js";
@@ -131,8 +131,7 @@ function schedule(li: LevelImage, maxLevels: number): LevelImage[] {
 /** Dense metric value of the moving image through `affine` ∘ (id + u) on the fixed grid of `fixed`. */
 async function denseValue(fixed: LevelImage, moving: LevelImage, affine: Mat4, u: ReturnType<typeof createField>, name: string, kernels: Kernels, radius: number): Promise<number> {
   const b = mul4(physicalToIndexMat4(moving.space), mul4(affine, indexToPhysicalMat4(fixed.space)));
-  const coords = warpCoordinates(b, u);
-  const r = await kernels.resampleAt(moving.image, { data: coords, shape: fixed.image.shape, ndim: u.ndim }, { interpolation: "linear", mask: true });
+  const r = await kernels.resampleMapped(moving.image, b, u, { interpolation: "linear", mask: true });
   const shape = fixed.image.shape;
   if (name === "mse") return meanSquares(fixed.image.data, r.image.data, shape, { movingMask: r.mask! }).value;
   if (name === "mi") return mattesMutualInformation(fixed.image.data, r.image.data, shape, { movingMask: r.mask!, movingRange: intensityRange(moving.image.data) }).value;

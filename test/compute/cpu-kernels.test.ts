@@ -22,6 +22,13 @@ after(async () => {
   await Promise.all(pools.map((p) => p.close()));
 });
 
+/** A fixed → moving index map for resampleMapped: a small rotation, zoom and shift ([z, y, x, 1] rows). */
+function mappedMatrix(ndim: 2 | 3): number[] {
+  return ndim === 3
+    ? [0.98, 0.05, 0.02, 0.4, -0.04, 1.02, 0.1, -0.7, 0.01, -0.1, 0.99, 1.1, 0, 0, 0, 1]
+    : [1, 0, 0, 0, 0, 1.03, 0.12, -0.8, 0, -0.1, 0.97, 1.3, 0, 0, 0, 1];
+}
+
 function sameResample(a: ResampleResult, b: ResampleResult, what: string): void {
   assert.deepEqual(bytes(a.image.data), bytes(b.image.data), `${what}: samples`);
   assert.deepEqual(a.mask && bytes(a.mask), b.mask && bytes(b.mask), `${what}: mask`);
@@ -43,11 +50,13 @@ test("resampling gives the same bytes with 1, 2 and 3 threads as the reference (
         field: await referenceKernels.resampleField(img, field, options),
         affine: await referenceKernels.resampleAffine(img, outShape, matrix, options),
         at: await referenceKernels.resampleAt(img, coords, options),
+        mapped: await referenceKernels.resampleMapped(img, mappedMatrix(ndim), field, options),
       };
       for (const k of backends) {
         const what = `${k.name} ${interpolation} ${shape}`;
         sameResample(await k.resampleField(img, field, options), want.field, `${what} field`);
         sameResample(await k.resampleAffine(img, outShape, matrix, options), want.affine, `${what} affine`);
+        sameResample(await k.resampleMapped(img, mappedMatrix(ndim), field, options), want.mapped, `${what} mapped`);
         sameResample(await k.resampleAt(img, coords, options), want.at, `${what} at`);
       }
     }

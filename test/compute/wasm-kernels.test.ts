@@ -6,13 +6,15 @@ import { serialKernels } from "../../src/compute/serial-kernels.js";
 import { evaluateLatticeWasm, splatToLatticeWasm } from "../../src/compute/wasm/bspline-lattice.js";
 import { composeBandWasm } from "../../src/compute/wasm/compose-fields.js";
 import { localNccWasm } from "../../src/compute/wasm/local-ncc.js";
-import { resampleAtBandWasm } from "../../src/compute/wasm/resample-at.js";
+import { resampleAtBandWasm, resampleMappedBandWasm } from "../../src/compute/wasm/resample-at.js";
 import { smoothPassBandWasm } from "../../src/compute/wasm/smooth-pass.js";
 import { wasmKernels } from "../../src/compute/wasm/wasm-module.js";
 import { gaussianHalfKernel, smoothPassBand, smoothRows } from "../../src/kernels/gaussian-smooth.js";
 import { localNcc } from "../../src/metrics/local-ncc.js";
 import { checkResampleAt, resampleAtArgs, resampleAtBand } from "../../src/kernels/resample-at.js";
 import { rowCount } from "../../src/kernels/types.js";
+import { checkResampleMapped, mappedPositions, resampleMapped, resampleMappedArgs, resampleMappedBand } from "../../src/kernels/resample-mapped.js";
+import { resampleAt } from "../../src/kernels/resample-at.js";
 import { composeBand } from "../../src/kernels/compose-fields.js";
 import { createLattice, evaluateLattice, splatToLattice } from "../../src/kernels/bspline-lattice.js";
 import { bytes, randomImage, smoothField } from "../kernels/fixtures.js";
@@ -155,6 +157,36 @@ test("wasm B-spline lattice evaluation and splatting give the reference's bytes:
       for (const block of [shape[2], 3 * shape[2] * shape[0] + 1, 1 << 18]) {
         assert.deepEqual(bytes(evaluateLatticeWasm(wasm, l, shape, block).data), bytes(evaluateLattice(l, shape).data), `evaluate ${shape} block ${block}`);
         assert.deepEqual(bytes(splatToLatticeWasm(wasm, field, l, block).data), bytes(splatToLattice(field, l).data), `splat ${shape} block ${block}`);
+      }
+    }
+  }
+});
+
+test("resampling through B·x + K·u(x) equals resampleAt at mappedPositions, and its wasm band the TS band: 2D, 3D, any block", () => {
+  const wasm = wasmKernels();
+  for (const [shape, matrix] of [
+    [[1, 21, 17], [1, 0, 0, 0, 0, 1.05, 0.2, -3, 0, -0.15, 0.95, 2.5, 0, 0, 0, 1]],
+    [[6, 9, 8], [0.9, 0.1, 0, 0.5, 0, 1.1, -0.1, -1, 0.05, 0, 0.97, 1.5, 0, 0, 0, 1]],
+  ] as [Vec3, number[]][]) {
+    const image = randomImage(51, shape), field = smoothField(52, shape, 4);
+    for (const extra of [{ mask: true, gradient: true }, { boundary: "clamp" as const }]) {
+      const options = { interpolation: "linear" as const, fill: 1.5, ...extra };
+      const want = resampleAt(image, { data: mappedPositions(matrix, field), shape, ndim: field.ndim }, options);
+      const got = resampleMapped(image, matrix, field, options);
+      assert.deepEqual(bytes(got.image.data), bytes(want.image.data), `${shape}: samples`);
+      assert.deepEqual(got.mask, want.mask, `${shape}: mask`);
+      assert.deepEqual(got.gradient && bytes(got.gradient.data), want.gradient && bytes(want.gradient.data), `${shape}: gradient`);
+      if (!wasm) continue;
+      for (const block of [1, 2 * shape[2] + 1, 1 << 16]) {
+        const a = resampleMappedArgs(image.data, shape, matrix, field, checkResampleMapped(image, matrix, field, options));
+        const rows = rowCount(shape), cut = Math.floor(rows / 3);
+        resampleMappedBandWasm(wasm, a, 0, cut, block);
+        resampleMappedBandWasm(wasm, a, cut, rows, block);
+        const b = resampleMappedArgs(image.data, shape, matrix, field, checkResampleMapped(image, matrix, field, options));
+        resampleMappedBand(b, 0, rows);
+        assert.deepEqual(bytes(a.out), bytes(b.out), `${shape} block ${block}: wasm samples`);
+        assert.deepEqual(a.mask, b.mask, `${shape} block ${block}: wasm mask`);
+        assert.deepEqual(a.gradient && bytes(a.gradient), b.gradient && bytes(b.gradient), `${shape} block ${block}: wasm gradient`);
       }
     }
   }

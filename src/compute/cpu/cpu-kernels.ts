@@ -13,6 +13,7 @@ import { sampleResult, type ResolvedResample } from "../../kernels/resample-comm
 import { checkResampleAffine, resampleAffineArgs } from "../../kernels/resample-affine.js";
 import { checkResampleAt, resampleAtArgs } from "../../kernels/resample-at.js";
 import { checkResampleField, resampleFieldArgs } from "../../kernels/resample-field.js";
+import { checkResampleMapped, resampleMappedArgs } from "../../kernels/resample-mapped.js";
 import type { Vec3 } from "../../core/space.js";
 import type { Kernels } from "../kernels.js";
 import type { Pool } from "./pool.js";
@@ -66,6 +67,13 @@ export function cpuKernels(pool: Pool): Kernels {
       const shared = { ...coords, data: pool.share(coords.data) };
       const args = resampleAtArgs(await sourceOf(image, r), image.shape, shared, r, pool.allocate);
       await pool.run("resampleAt", args, rowCount(coords.shape));
+      return sampleResult(args);
+    },
+    async resampleMapped(image, matrix, field, options = {}) {
+      const r = checkResampleMapped(image, matrix, field, options);
+      const shared = { ...field, data: pool.share(field.data) };
+      const args = resampleMappedArgs(await sourceOf(image, r), image.shape, matrix, shared, r, pool.allocate);
+      await pool.run("resampleMapped", args, rowCount(field.shape));
       return sampleResult(args);
     },
     bsplineCoefficients: coefficients,

@@ -8,13 +8,14 @@ import { jacobianBand } from "../../kernels/jacobian-determinant.js";
 import { resampleAffineBand } from "../../kernels/resample-affine.js";
 import { resampleFieldBand } from "../../kernels/resample-field.js";
 import { composeBandFast } from "../wasm/compose-fields.js";
-import { resampleAtBandFast } from "../wasm/resample-at.js";
+import { resampleAtBandFast, resampleMappedBandFast } from "../wasm/resample-at.js";
 import { smoothPassBandFast } from "../wasm/smooth-pass.js";
 
 export const BAND_KERNELS = {
   resampleField: resampleFieldBand,
   resampleAffine: resampleAffineBand,
   resampleAt: resampleAtBandFast,
+  resampleMapped: resampleMappedBandFast,
   prefilterX: prefilterXBand,
   prefilterStrided: prefilterStridedBand,
   smoothPass: smoothPassBandFast,

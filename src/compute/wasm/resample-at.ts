@@ -1,8 +1,11 @@
-// resampleAt's band (kernels/resample-at.ts) in wasm for linear interpolation: per block of output rows, the
-// positions and only the source rows they reach are copied into wasm memory, sampled, and the results copied out.
+// Linear resampling at positions in wasm: resampleAt's band (positions given) and resampleMapped's band (positions
+// B·x + K·u(x) computed in wasm). Per block of output rows, the positions and only the source slices they reach are in
+// wasm memory; samples, mask and gradient are copied out. Same bytes as the TS kernels.
 
 import { voxelCount } from "../../core/space.js";
 import { resampleAtBand, type ResampleAtArgs } from "../../kernels/resample-at.js";
+import type { SampleArgs } from "../../kernels/resample-common.js";
+import { resampleMappedBand, type ResampleMappedArgs } from "../../kernels/resample-mapped.js";
 import { imageNdim } from "../../kernels/types.js";
 import { align16, wasmKernels, wasmScratch, WASM_SCRATCH_START, type WasmKernelExports } from "./wasm-module.js";
 
@@ -10,12 +13,14 @@ import { align16, wasmKernels, wasmScratch, WASM_SCRATCH_START, type WasmKernelE
 const BLOCK_VALUES = 1 << 16;
 
 /**
- * resampleAtBand in wasm when the interpolation is linear (the TS kernel otherwise); `wasm` from wasmKernels();
- * `blockValues` sets the block size (tests make it small). Same bytes as the TS kernel.
+ * Output rows [start, end) of `args` (linear interpolation), in blocks of rows. `place` writes the positions of
+ * output values [from, from + n) as ndim float64 planes of n values at `at` in wasm memory (growing it is allowed).
  */
-export function resampleAtBandWasm(wasm: WasmKernelExports, args: ResampleAtArgs, start: number, end: number, blockValues = BLOCK_VALUES): void {
-  if (args.interpolation !== "linear") return resampleAtBand(args, start, end);
-  const { source, sourceShape, coords, outShape, out, mask, gradient, fill } = args;
+function sampleBlocks(
+  wasm: WasmKernelExports, args: SampleArgs, start: number, end: number, blockValues: number,
+  place: (at: number, from: number, n: number, firstRow: number, rows: number) => void,
+): void {
+  const { source, sourceShape, outShape, out, mask, gradient, fill } = args;
   const [nz, ny, nx] = sourceShape, ndim = imageNdim(sourceShape);
   const rowLen = outShape[2], plane = voxelCount(outShape);
   // The slowest axis of the image (z of a volume, y of a 2D image): a block reads a run of its slices.
@@ -24,17 +29,16 @@ export function resampleAtBandWasm(wasm: WasmKernelExports, args: ResampleAtArgs
   for (let s = start; s < end; s += blockRows) {
     const e = Math.min(end, s + blockRows), n = (e - s) * rowLen, from = s * rowLen;
     const pRange = WASM_SCRATCH_START, pCoords = pRange + 16, pOut = pCoords + 8 * ndim * n;
-    const pMask = align16(pOut + 4 * n), pGrad = align16(pMask + n), pWin = pGrad + (gradient ? 4 * ndim * n : 0);
-    let buffer = wasmScratch(wasm, pWin - WASM_SCRATCH_START);
-    const c64 = new Float64Array(buffer, pCoords, ndim * n);
-    for (let c = 0; c < ndim; c++) c64.set(coords.subarray(c * plane + from, c * plane + from + n), c * n);
+    const pMask = align16(pOut + 4 * n), pGrad = align16(pMask + n), pWin = align16(pGrad + (gradient ? 4 * ndim * n : 0));
+    wasmScratch(wasm, pWin - WASM_SCRATCH_START);
+    place(pCoords, from, n, s, e - s);
     // Source slices [k0, k1] hold every tap of every inside position (floor, clamped as locateLinear does, and + 1).
     wasm.finiteRange(pCoords, n, pRange);
-    const [lo, hi] = new Float64Array(buffer, pRange, 2);
+    const [lo, hi] = new Float64Array(wasm.memory.buffer, pRange, 2);
     const top = Math.max(0, slowLen - 2), tap = (v: number) => Math.min(Math.max(Math.floor(v), 0), top);
     const k0 = lo! <= hi! ? tap(lo!) : 0, k1 = lo! <= hi! ? Math.min(slowLen - 1, tap(hi!) + 1) : -1;
     const windowValues = (k1 - k0 + 1) * slice;
-    buffer = wasmScratch(wasm, pWin - WASM_SCRATCH_START + 4 * windowValues);
+    const buffer = wasmScratch(wasm, pWin - WASM_SCRATCH_START + 4 * windowValues);
     if (windowValues > 0) new Float32Array(buffer, pWin, windowValues).set(source.subarray(k0 * slice, k0 * slice + windowValues));
     const pz = ndim === 3 ? pCoords : 0, py = pCoords + (ndim === 3 ? 8 * n : 0), px = py + 8 * n;
     wasm.sampleLinearAt(pWin, k0 * rowsPerSlice, nz, ny, nx, pz, py, px, n, args.boundary === "clamp" ? 1 : 0, fill,
@@ -45,9 +49,44 @@ export function resampleAtBandWasm(wasm: WasmKernelExports, args: ResampleAtArgs
   }
 }
 
+/**
+ * resampleAtBand in wasm when the interpolation is linear (the TS kernel otherwise); `wasm` from wasmKernels();
+ * `blockValues` sets the block size (tests make it small). Same bytes as the TS kernel.
+ */
+export function resampleAtBandWasm(wasm: WasmKernelExports, args: ResampleAtArgs, start: number, end: number, blockValues = BLOCK_VALUES): void {
+  if (args.interpolation !== "linear") return resampleAtBand(args, start, end);
+  const ndim = imageNdim(args.sourceShape), plane = voxelCount(args.outShape);
+  sampleBlocks(wasm, args, start, end, blockValues, (at, from, n) => {
+    const c64 = new Float64Array(wasm.memory.buffer, at, ndim * n);
+    for (let c = 0; c < ndim; c++) c64.set(args.coords.subarray(c * plane + from, c * plane + from + n), c * n);
+  });
+}
+
+/** resampleMappedBand in wasm when the interpolation is linear (the TS kernel otherwise). Same bytes. */
+export function resampleMappedBandWasm(wasm: WasmKernelExports, args: ResampleMappedArgs, start: number, end: number, blockValues = BLOCK_VALUES): void {
+  if (args.interpolation !== "linear") return resampleMappedBand(args, start, end);
+  const ndim = imageNdim(args.sourceShape), plane = voxelCount(args.outShape), [, ny, nx] = args.outShape;
+  sampleBlocks(wasm, args, start, end, blockValues, (at, from, n, firstRow, rows) => {
+    // The block's u and the matrix go after the positions' place, in the scratch the window will reuse.
+    const pU = align16(at + 8 * ndim * n + 4 * n + n + 4 * ndim * n + 64), pB = align16(pU + 4 * ndim * n);
+    const buffer = wasmScratch(wasm, pB + 128 - WASM_SCRATCH_START);
+    const u = new Float32Array(buffer, pU, ndim * n);
+    for (let c = 0; c < ndim; c++) u.set(args.field.subarray(c * plane + from, c * plane + from + n), c * n);
+    new Float64Array(buffer, pB, 16).set(args.matrix);
+    wasm.mappedPositions(pU, at, pB, firstRow, rows, ny, nx, ndim);
+  });
+}
+
 /** The fastest resampleAtBand this thread has: wasm when kernels.wasm loaded, else the TS kernel. */
 export function resampleAtBandFast(args: ResampleAtArgs, start: number, end: number): void {
   const wasm = wasmKernels();
   if (wasm) resampleAtBandWasm(wasm, args, start, end);
   else resampleAtBand(args, start, end);
+}
+
+/** The fastest resampleMappedBand this thread has. */
+export function resampleMappedBandFast(args: ResampleMappedArgs, start: number, end: number): void {
+  const wasm = wasmKernels();
+  if (wasm) resampleMappedBandWasm(wasm, args, start, end);
+  else resampleMappedBand(args, start, end);
 }

@@ -30,6 +30,7 @@ export interface WasmKernelExports {
   finiteRange(p: number, n: number, out: number): void;
   composePositions(v: number, pos: number, start: number, rows: number, ny: number, nx: number, ndim: number): void;
   addTo(out: number, v: number, n: number): void;
+  mappedPositions(u: number, pos: number, b: number, start: number, rows: number, ny: number, nx: number, ndim: number): void;
   latticeRows(coef: number, kzky: number, kx: number, nx: number, xFirst: number, xW: number, taps: number, rows: number): void;
   latticeEvaluateBlock(rows: number, kz: number, ky: number, nx: number, y0: number, y1: number, yFirst: number, yW: number, tapsY: number, planes: number, nz: number, zFirst: number, zW: number, tapsZ: number, out: number): void;
   latticeSplatBlock(src: number, nz: number, nx: number, y0: number, y1: number, zFirst: number, zW: number, tapsZ: number, planes: number, kz: number, ky: number, yFirst: number, yW: number, tapsY: number, rows: number): void;

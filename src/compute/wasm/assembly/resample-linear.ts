@@ -125,3 +125,28 @@ export function addTo(out: usize, v: usize, n: i32): void {
     store<f32>(out + o, <f32>(<f64>load<f32>(v + o) + <f64>load<f32>(out + o)));
   }
 }
+
+/**
+ * Positions c = B·x + K·u(x) (src/kernels/resample-mapped.ts mappedRows) for rows [start, start + rows) of a grid
+ * [·, ny, nx]: `b` 16 float64 (row-major 4×4, [z, y, x, 1]), u the block's `ndim` float32 planes (rows·nx apart),
+ * float64 planes out at `pos`.
+ */
+export function mappedPositions(u: usize, pos: usize, b: usize, start: i32, rows: i32, ny: i32, nx: i32, ndim: i32): void {
+  const n = rows * nx, uPlane = <usize>n << 2, first = ndim == 3 ? 0 : 1;
+  for (let r = first; r < 3; r++) {
+    const row = b + (<usize>(r * 4) << 3);
+    const b0 = load<f64>(row), b1 = load<f64>(row + 8), b2 = load<f64>(row + 16), b3 = load<f64>(row + 24);
+    const o = pos + (<usize>((r - first) * n) << 3);
+    for (let k = 0; k < rows; k++) {
+      const g = start + k, z = g / ny, y = g - z * ny;
+      const base = b0 * <f64>z + b1 * <f64>y + b3;
+      for (let x = 0; x < nx; x++) {
+        const i = <usize>(k * nx + x), d = u + (i << 2);
+        let c = base + b2 * <f64>x;
+        if (ndim == 3) c += b0 * <f64>load<f32>(d) + b1 * <f64>load<f32>(d + uPlane) + b2 * <f64>load<f32>(d + 2 * uPlane);
+        else c += b1 * <f64>load<f32>(d) + b2 * <f64>load<f32>(d + uPlane);
+        store<f64>(o + (i << 3), c);
+      }
+    }
+  }
+}
