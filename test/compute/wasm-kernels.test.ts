@@ -191,3 +191,20 @@ test("resampling through B·x + K·u(x) equals resampleAt at mappedPositions, an
     }
   }
 });
+
+test("wasm memory holds blocks, not images: a 4096² image through every wasm kernel leaves it far below the image size", async () => {
+  const wasm = wasmKernels();
+  if (!wasm) return;
+  const shape: Vec3 = [1, 4096, 4096], n = 4096 * 4096;
+  const image = { data: Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) + ((i >> 12) % 7)), shape };
+  const field = { data: new Float32Array(2 * n).map((_, i) => 2 * Math.sin(i * 1e-3)), shape, ndim: 2 as const };
+  await serialKernels.gaussianSmooth(image, 3);
+  await serialKernels.gaussianSmoothField(field, 2);
+  const r = await serialKernels.resampleMapped(image, [1, 0, 0, 0, 0, 1, 0.01, 0.5, 0, -0.01, 1, -0.5, 0, 0, 0, 1], field, { gradient: true, mask: true });
+  await serialKernels.composeFields(field, field);
+  localNccWasm(wasm, image.data, r.image.data, shape, { radius: 2, movingMask: r.mask! });
+  const lattice = createLattice(shape, [1, 64, 64], 2);
+  splatToLatticeWasm(wasm, evaluateLatticeWasm(wasm, lattice, shape), lattice);
+  const bytesHeld = wasm.memory.buffer.byteLength;
+  assert.ok(bytesHeld < 32 * 2 ** 20, `wasm memory grew to ${(bytesHeld / 2 ** 20).toFixed(1)} MiB for a ${(4 * n / 2 ** 20).toFixed(0)} MiB image`);
+});
