@@ -3,6 +3,7 @@
 
 import { voxelCount } from "../../core/space.js";
 import { composeBand, type ComposeArgs } from "../../kernels/compose-fields.js";
+import { reachedSlices } from "./resample-at.js";
 import { align16, wasmKernels, wasmScratch, WASM_SCRATCH_START, type WasmKernelExports } from "./wasm-module.js";
 
 /** Output values per block and component. */
@@ -24,9 +25,7 @@ export function composeBandWasm(wasm: WasmKernelExports, args: ComposeArgs, star
     wasm.composePositions(pV, pPos, s, e - s, ny, nx, ndim);
     wasm.finiteRange(pPos, n, pRange);
     const [lo, hi] = new Float64Array(buffer, pRange, 2);
-    // Clamped boundary: positions are clamped to the grid, so slices [k0, k1] hold every tap (locateLinear's rule).
-    const top = Math.max(0, slowLen - 2), tap = (x: number) => Math.min(Math.max(Math.floor(x), 0), top);
-    const k0 = lo! <= hi! ? tap(lo!) : 0, k1 = lo! <= hi! ? Math.min(slowLen - 1, tap(hi!) + 1) : -1;
+    const [k0, k1] = reachedSlices(lo!, hi!, slowLen);
     const windowValues = (k1 - k0 + 1) * slice;
     buffer = wasmScratch(wasm, pWin - WASM_SCRATCH_START + 4 * windowValues);
     const pz = ndim === 3 ? pPos : 0, py = pPos + (ndim === 3 ? 8 * n : 0), px = py + 8 * n;

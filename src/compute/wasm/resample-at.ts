@@ -13,6 +13,17 @@ import { align16, wasmKernels, wasmScratch, WASM_SCRATCH_START, type WasmKernelE
 const BLOCK_VALUES = 1 << 16;
 
 /**
+ * Source slices [k0, k1] along an axis of `len` that hold every tap of every inside position whose coordinate on that
+ * axis lies in [lo, hi] (the lower tap ⌊c⌋ clamped to [0, len − 2] as locateLinear does, and the one above it);
+ * k1 < k0 when lo > hi (no finite position).
+ */
+export function reachedSlices(lo: number, hi: number, len: number): [number, number] {
+  if (!(lo <= hi)) return [0, -1];
+  const top = Math.max(0, len - 2), tap = (v: number) => Math.min(Math.max(Math.floor(v), 0), top);
+  return [tap(lo), Math.min(len - 1, tap(hi) + 1)];
+}
+
+/**
  * Output rows [start, end) of `args` (linear interpolation), in blocks of rows. `place` writes the positions of
  * output values [from, from + n) as ndim float64 planes of n values at `at` in wasm memory (growing it is allowed).
  */
@@ -32,11 +43,9 @@ function sampleBlocks(
     const pMask = align16(pOut + 4 * n), pGrad = align16(pMask + n), pWin = align16(pGrad + (gradient ? 4 * ndim * n : 0));
     wasmScratch(wasm, pWin - WASM_SCRATCH_START);
     place(pCoords, from, n, s, e - s);
-    // Source slices [k0, k1] hold every tap of every inside position (floor, clamped as locateLinear does, and + 1).
     wasm.finiteRange(pCoords, n, pRange);
     const [lo, hi] = new Float64Array(wasm.memory.buffer, pRange, 2);
-    const top = Math.max(0, slowLen - 2), tap = (v: number) => Math.min(Math.max(Math.floor(v), 0), top);
-    const k0 = lo! <= hi! ? tap(lo!) : 0, k1 = lo! <= hi! ? Math.min(slowLen - 1, tap(hi!) + 1) : -1;
+    const [k0, k1] = reachedSlices(lo!, hi!, slowLen);
     const windowValues = (k1 - k0 + 1) * slice;
     const buffer = wasmScratch(wasm, pWin - WASM_SCRATCH_START + 4 * windowValues);
     if (windowValues > 0) new Float32Array(buffer, pWin, windowValues).set(source.subarray(k0 * slice, k0 * slice + windowValues));
