@@ -1,9 +1,10 @@
-// composeBand (kernels/compose-fields.ts) in wasm: per block of rows, v and the slices of u its positions reach are
-// copied into wasm memory; positions, linear sampling (clamped) and the sum run there. Same bytes as the TS kernel.
+// composeBand (kernels/compose-fields.ts) in wasm: per block of rows, v and the window of u its positions reach are
+// copied into wasm memory; positions, one location per position, the clamped linear gathers of every component of u
+// and the sums run there. Same bytes as the TS kernel.
 
 import { voxelCount } from "../../core/space.js";
 import { composeBand, type ComposeArgs } from "../../kernels/compose-fields.js";
-import { reachedSlices } from "./resample-at.js";
+import { copyWindow, reachedWindow, windowBytes } from "./resample-at.js";
 import { align16, wasmKernels, wasmScratch, WASM_SCRATCH_START, type WasmKernelExports } from "./wasm-module.js";
 
 /** Output values per block and component. */
@@ -13,28 +14,22 @@ const BLOCK_VALUES = 1 << 16;
 export function composeBandWasm(wasm: WasmKernelExports, args: ComposeArgs, start: number, end: number, blockValues = BLOCK_VALUES): void {
   const { u, v, shape, ndim, out } = args;
   const [nz, ny, nx] = shape, plane = voxelCount(shape);
-  const slowLen = ndim === 3 ? nz : ny, slice = ndim === 3 ? ny * nx : nx, rowsPerSlice = ndim === 3 ? ny : 1;
   const blockRows = Math.max(1, Math.floor(blockValues / nx));
   for (let s = start; s < end; s += blockRows) {
     const e = Math.min(end, s + blockRows), n = (e - s) * nx, from = s * nx;
     const pRange = WASM_SCRATCH_START, pV = pRange + 16, pPos = align16(pV + 4 * ndim * n), pOut = pPos + 8 * ndim * n;
-    const pWin = align16(pOut + 4 * n);
-    let buffer = wasmScratch(wasm, pWin - WASM_SCRATCH_START);
-    const vBlock = new Float32Array(buffer, pV, ndim * n);
+    const pWin = align16(pOut + 4 * ndim * n);
+    const vBlock = new Float32Array(wasmScratch(wasm, pWin - WASM_SCRATCH_START), pV, ndim * n);
     for (let c = 0; c < ndim; c++) vBlock.set(v.subarray(c * plane + from, c * plane + from + n), c * n);
     wasm.composePositions(pV, pPos, s, e - s, ny, nx, ndim);
-    wasm.finiteRange(pPos, n, pRange);
-    const [lo, hi] = new Float64Array(buffer, pRange, 2);
-    const [k0, k1] = reachedSlices(lo!, hi!, slowLen);
-    const windowValues = (k1 - k0 + 1) * slice;
-    buffer = wasmScratch(wasm, pWin - WASM_SCRATCH_START + 4 * windowValues);
     const pz = ndim === 3 ? pPos : 0, py = pPos + (ndim === 3 ? 8 * n : 0), px = py + 8 * n;
-    for (let c = 0; c < ndim; c++) {
-      if (windowValues > 0) new Float32Array(buffer, pWin, windowValues).set(u.subarray(c * plane + k0 * slice, c * plane + k0 * slice + windowValues));
-      wasm.sampleLinearAt(pWin, k0 * rowsPerSlice, nz, ny, nx, pz, py, px, n, 1, 0, pOut, 0, 0);
-      wasm.addTo(pOut, pV + 4 * c * n, n);
-      out.set(new Float32Array(buffer, pOut, n), c * plane + from);
-    }
+    // Clamped boundary: positions are clamped to the grid, so the window holds every tap (reachedWindow's rule).
+    // One window per component of u, side by side; each position is located once for all of them.
+    const w = reachedWindow(wasm, shape, pPos, n, pRange), compBytes = align16(windowBytes(w, nx));
+    for (let c = 0; c < ndim; c++) copyWindow(wasm, u.subarray(c * plane, (c + 1) * plane), shape, w, pWin + c * compBytes);
+    wasm.composeLinearAt(pWin, compBytes, w.z0, w.y0, w.wy, nz, ny, nx, pz, py, px, n, ndim, pV, pOut);
+    const result = new Float32Array(wasm.memory.buffer, pOut, ndim * n);
+    for (let c = 0; c < ndim; c++) out.set(result.subarray(c * n, (c + 1) * n), c * plane + from);
   }
 }
 

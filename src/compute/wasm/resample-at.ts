@@ -2,7 +2,7 @@
 // B·x + K·u(x) computed in wasm). Per block of output rows, the positions and only the source slices they reach are in
 // wasm memory; samples, mask and gradient are copied out. Same bytes as the TS kernels.
 
-import { voxelCount } from "../../core/space.js";
+import { voxelCount, type Vec3 } from "../../core/space.js";
 import { resampleAtBand, type ResampleAtArgs } from "../../kernels/resample-at.js";
 import type { SampleArgs } from "../../kernels/resample-common.js";
 import { resampleMappedBand, type ResampleMappedArgs } from "../../kernels/resample-mapped.js";
@@ -23,6 +23,42 @@ export function reachedSlices(lo: number, hi: number, len: number): [number, num
   return [tap(lo), Math.min(len - 1, tap(hi) + 1)];
 }
 
+/** The part of a source image a block of positions reaches: planes [z0, z0 + planes) (2D: plane 0), rows [y0, y0 + wy) in each. */
+export interface SourceWindow {
+  z0: number;
+  planes: number;
+  y0: number;
+  wy: number;
+}
+
+/** The window the positions at `pCoords` (ndim float64 planes of n values, [z,] y, x) reach in an image of `shape`. */
+export function reachedWindow(wasm: WasmKernelExports, shape: Vec3, pCoords: number, n: number, pRange: number): SourceWindow {
+  const [nz, ny] = shape, is3d = nz > 1;
+  const reached = (p: number, len: number): [number, number] => {
+    wasm.finiteRange(p, n, pRange);
+    const [lo, hi] = new Float64Array(wasm.memory.buffer, pRange, 2);
+    return reachedSlices(lo!, hi!, len);
+  };
+  const [z0, z1] = is3d ? reached(pCoords, nz) : [0, 0];
+  const [y0, y1] = reached(pCoords + (is3d ? 8 * n : 0), ny);
+  return { z0, planes: Math.max(0, z1 - z0 + 1), y0, wy: Math.max(0, y1 - y0 + 1) };
+}
+
+/** Bytes of a window of `w` over rows of `nx` float32. */
+export function windowBytes(w: SourceWindow, nx: number): number {
+  return 4 * w.planes * w.wy * nx;
+}
+
+/** Copies window `w` of `source` (an image of `shape`) to `pWin` in wasm memory, growing it as needed. */
+export function copyWindow(wasm: WasmKernelExports, source: Float32Array, shape: Vec3, w: SourceWindow, pWin: number): void {
+  const [, ny, nx] = shape, rowValues = w.wy * nx;
+  const buffer = wasmScratch(wasm, pWin - WASM_SCRATCH_START + windowBytes(w, nx));
+  for (let k = 0; k < w.planes && rowValues > 0; k++) {
+    const from = ((w.z0 + k) * ny + w.y0) * nx;
+    new Float32Array(buffer, pWin + 4 * k * rowValues, rowValues).set(source.subarray(from, from + rowValues));
+  }
+}
+
 /**
  * Output rows [start, end) of `args` (linear interpolation), in blocks of rows. `place` writes the positions of
  * output values [from, from + n) as ndim float64 planes of n values at `at` in wasm memory (growing it is allowed).
@@ -34,8 +70,6 @@ function sampleBlocks(
   const { source, sourceShape, outShape, out, mask, gradient, fill } = args;
   const [nz, ny, nx] = sourceShape, ndim = imageNdim(sourceShape);
   const rowLen = outShape[2], plane = voxelCount(outShape);
-  // The slowest axis of the image (z of a volume, y of a 2D image): a block reads a run of its slices.
-  const slowLen = ndim === 3 ? nz : ny, slice = ndim === 3 ? ny * nx : nx, rowsPerSlice = ndim === 3 ? ny : 1;
   const blockRows = Math.max(1, Math.floor(blockValues / rowLen));
   for (let s = start; s < end; s += blockRows) {
     const e = Math.min(end, s + blockRows), n = (e - s) * rowLen, from = s * rowLen;
@@ -43,14 +77,11 @@ function sampleBlocks(
     const pMask = align16(pOut + 4 * n), pGrad = align16(pMask + n), pWin = align16(pGrad + (gradient ? 4 * ndim * n : 0));
     wasmScratch(wasm, pWin - WASM_SCRATCH_START);
     place(pCoords, from, n, s, e - s);
-    wasm.finiteRange(pCoords, n, pRange);
-    const [lo, hi] = new Float64Array(wasm.memory.buffer, pRange, 2);
-    const [k0, k1] = reachedSlices(lo!, hi!, slowLen);
-    const windowValues = (k1 - k0 + 1) * slice;
-    const buffer = wasmScratch(wasm, pWin - WASM_SCRATCH_START + 4 * windowValues);
-    if (windowValues > 0) new Float32Array(buffer, pWin, windowValues).set(source.subarray(k0 * slice, k0 * slice + windowValues));
+    const w = reachedWindow(wasm, sourceShape, pCoords, n, pRange);
+    copyWindow(wasm, source, sourceShape, w, pWin);
+    const buffer = wasm.memory.buffer;
     const pz = ndim === 3 ? pCoords : 0, py = pCoords + (ndim === 3 ? 8 * n : 0), px = py + 8 * n;
-    wasm.sampleLinearAt(pWin, k0 * rowsPerSlice, nz, ny, nx, pz, py, px, n, args.boundary === "clamp" ? 1 : 0, fill,
+    wasm.sampleLinearAt(pWin, w.z0, w.y0, w.wy, nz, ny, nx, pz, py, px, n, args.boundary === "clamp" ? 1 : 0, fill,
       pOut, mask ? pMask : 0, gradient ? pGrad : 0);
     out.set(new Float32Array(buffer, pOut, n), from);
     if (mask) mask.set(new Uint8Array(buffer, pMask, n), from);

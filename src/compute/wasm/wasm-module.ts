@@ -29,13 +29,13 @@ export interface WasmKernelExports {
   nccSum(): number;
   finiteRange(p: number, n: number, out: number): void;
   composePositions(v: number, pos: number, start: number, rows: number, ny: number, nx: number, ndim: number): void;
-  addTo(out: number, v: number, n: number): void;
+  composeLinearAt(win: number, compBytes: number, winZ: number, winY: number, wy: number, nz: number, ny: number, nx: number, cz: number, cy: number, cx: number, n: number, ndim: number, v: number, out: number): void;
   mappedPositions(u: number, pos: number, b: number, start: number, rows: number, ny: number, nx: number, ndim: number): void;
   latticeRows(coef: number, kzky: number, kx: number, nx: number, xFirst: number, xW: number, taps: number, rows: number): void;
   latticeEvaluateBlock(rows: number, kz: number, ky: number, nx: number, y0: number, y1: number, yFirst: number, yW: number, tapsY: number, planes: number, nz: number, zFirst: number, zW: number, tapsZ: number, out: number): void;
   latticeSplatBlock(src: number, nz: number, nx: number, y0: number, y1: number, zFirst: number, zW: number, tapsZ: number, planes: number, kz: number, ky: number, yFirst: number, yW: number, tapsY: number, rows: number): void;
   latticeSplatX(rows: number, kzky: number, kx: number, nx: number, xFirst: number, xW: number, taps: number, coef: number): void;
-  sampleLinearAt(win: number, firstRow: number, nz: number, ny: number, nx: number, cz: number, cy: number, cx: number, n: number, clamp: number, fill: number, out: number, mask: number, grad: number): void;
+  sampleLinearAt(win: number, winZ: number, winY: number, wy: number, nz: number, ny: number, nx: number, cz: number, cy: number, cx: number, n: number, clamp: number, fill: number, out: number, mask: number, grad: number): void;
 }
 
 /** Scratch starts at the second page: the first holds the module's static data. */

@@ -3,5 +3,5 @@
 
 export { smoothX, smoothStrided } from "./smooth";
 export { nccBegin, nccFixedSlab, nccWarpedSlab, nccCountedSlab, nccGradientSlab, nccSum, nccStep, nccTail, nccScratchBytes } from "./local-ncc";
-export { addTo, composePositions, finiteRange, mappedPositions, sampleLinearAt } from "./resample-linear";
+export { composeLinearAt, composePositions, finiteRange, mappedPositions, sampleLinearAt } from "./resample-linear";
 export { latticeEvaluateBlock, latticeRows, latticeSplatBlock, latticeSplatX } from "./bspline-lattice";

@@ -19,17 +19,18 @@ export function finiteRange(p: usize, n: i32, out: usize): void {
 /**
  * Samples an image of [nz, ny, nx] at `n` positions (float64 planes at cz, cy, cx; cz unused in 2D), writing float32
  * samples at `out`, inside bytes at `mask` (0: none) and the gradient planes at `grad` (0: none; [gz,] gy, gx, each
- * `n` float32 apart). Only the source rows [first, …) are in memory, at `win`: voxel b is at win + 4 (b − first·nx).
+ * `n` float32 apart). Only a window of the source is in memory, at `win`: planes from winZ, each with rows
+ * [winY, winY + wy) (2D: winZ = 0), so voxel (z, y, x) is at win + 4 (((z − winZ)·wy + y − winY)·nx + x).
  * `clamp`: 1 for the clamp boundary; `fill`: the value outside.
  */
 export function sampleLinearAt(
-  win: usize, firstRow: i32, nz: i32, ny: i32, nx: i32, cz: usize, cy: usize, cx: usize, n: i32,
+  win: usize, winZ: i32, winY: i32, wy: i32, nz: i32, ny: i32, nx: i32, cz: usize, cy: usize, cx: usize, n: i32,
   clamp: i32, fill: f32, out: usize, mask: usize, grad: usize,
 ): void {
   const is3d = nz > 1;
   const hz = <f64>nz - 0.5, hy = <f64>ny - 0.5, hx = <f64>nx - 0.5;
   const mz = <f64>max(0, nz - 2), my = <f64>max(0, ny - 2), mx = <f64>max(0, nx - 2);
-  const sz: i32 = nz > 1 ? ny * nx : 0, sy: i32 = ny > 1 ? nx : 0, sx: i32 = nx > 1 ? 1 : 0;
+  const sz: i32 = nz > 1 ? wy * nx : 0, sy: i32 = ny > 1 ? nx : 0, sx: i32 = nx > 1 ? 1 : 0;
   const planeBytes = <usize>n << 2;
   for (let i = 0; i < n; i++) {
     const q = <usize>i << 3;
@@ -59,7 +60,7 @@ export function sampleLinearAt(
     const fz0 = z - iz, fy0 = y - iy, fx0 = x - ix;
     const fy: f64 = ny == 1 || fy0 < 0 ? 0 : fy0 > 1 ? 1 : fy0;
     const fx: f64 = nx == 1 || fx0 < 0 ? 0 : fx0 > 1 ? 1 : fx0;
-    const b = win + (<usize>((iz * <f64>ny + iy) * <f64>nx + ix - <f64>firstRow * <f64>nx) << 2);
+    const b = win + (<usize>(((iz - <f64>winZ) * <f64>wy + iy - <f64>winY) * <f64>nx + ix) << 2);
     const gx = 1 - fx;
     if (mask) store<u8>(mask + <usize>i, 1);
     const a00 = <f64>load<f32>(b), a01 = <f64>load<f32>(b + (<usize>sx << 2));
@@ -118,14 +119,6 @@ export function composePositions(v: usize, pos: usize, start: i32, rows: i32, ny
   }
 }
 
-/** out[i] = v[i] + out[i] for `n` float32 (composeBand's last step, in its order). */
-export function addTo(out: usize, v: usize, n: i32): void {
-  for (let i = 0; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(out + o, <f32>(<f64>load<f32>(v + o) + <f64>load<f32>(out + o)));
-  }
-}
-
 /**
  * Positions c = B·x + K·u(x) (src/kernels/resample-mapped.ts mappedRows) for rows [start, start + rows) of a grid
  * [·, ny, nx]: `b` 16 float64 (row-major 4×4, [z, y, x, 1]), u the block's `ndim` float32 planes (rows·nx apart),
@@ -147,6 +140,58 @@ export function mappedPositions(u: usize, pos: usize, b: usize, start: i32, rows
         else c += b1 * <f64>load<f32>(d) + b2 * <f64>load<f32>(d + uPlane);
         store<f64>(o + (i << 3), c);
       }
+    }
+  }
+}
+
+/**
+ * The sampling and sum of a composition (kernels/compose-fields.ts composeBand): for each of `n` positions (float64
+ * planes at cz, cy, cx), located once with the clamped boundary, every component c of u is gathered linearly from its
+ * window (win + c·compBytes, laid out as in sampleLinearAt) and out_c = v_c + that sample, both rounded to float32 as
+ * the TS kernel does. v and out: `ndim` float32 planes, `n` apart.
+ */
+export function composeLinearAt(
+  win: usize, compBytes: usize, winZ: i32, winY: i32, wy: i32, nz: i32, ny: i32, nx: i32, cz: usize, cy: usize, cx: usize,
+  n: i32, ndim: i32, v: usize, out: usize,
+): void {
+  const is3d = nz > 1;
+  const hz = <f64>nz - 0.5, hy = <f64>ny - 0.5, hx = <f64>nx - 0.5;
+  const mz = <f64>max(0, nz - 2), my = <f64>max(0, ny - 2), mx = <f64>max(0, nx - 2);
+  const sz: usize = nz > 1 ? <usize>(wy * nx) << 2 : 0, sy: usize = ny > 1 ? <usize>nx << 2 : 0, sx: usize = nx > 1 ? 4 : 0;
+  const planeBytes = <usize>n << 2;
+  for (let i = 0; i < n; i++) {
+    const q = <usize>i << 3, o = <usize>i << 2;
+    let z: f64 = is3d ? load<f64>(cz + q) : 0, y = load<f64>(cy + q), x = load<f64>(cx + q);
+    z = z < 0 ? 0 : z > <f64>(nz - 1) ? <f64>(nz - 1) : z;
+    y = y < 0 ? 0 : y > <f64>(ny - 1) ? <f64>(ny - 1) : y;
+    x = x < 0 ? 0 : x > <f64>(nx - 1) ? <f64>(nx - 1) : x;
+    const inside = z >= -0.5 && z <= hz && y >= -0.5 && y <= hy && x >= -0.5 && x <= hx;
+    let iz = Math.floor(z), iy = Math.floor(y), ix = Math.floor(x);
+    iz = iz > mz ? mz : iz < 0 ? 0 : iz;
+    iy = iy > my ? my : iy < 0 ? 0 : iy;
+    ix = ix > mx ? mx : ix < 0 ? 0 : ix;
+    const fz0 = z - iz, fy0 = y - iy, fx0 = x - ix;
+    const fz: f64 = nz == 1 || fz0 < 0 ? 0 : fz0 > 1 ? 1 : fz0;
+    const fy: f64 = ny == 1 || fy0 < 0 ? 0 : fy0 > 1 ? 1 : fy0;
+    const fx: f64 = nx == 1 || fx0 < 0 ? 0 : fx0 > 1 ? 1 : fx0;
+    const gx = 1 - fx, gy = 1 - fy;
+    const rel = inside ? <usize>(((iz - <f64>winZ) * <f64>wy + iy - <f64>winY) * <f64>nx + ix) << 2 : 0;
+    for (let c = 0; c < ndim; c++) {
+      let sample: f32 = 0; // outside (NaN positions only, the boundary being clamped): the fill, 0
+      if (inside) {
+        const b = win + <usize>c * compBytes + rel;
+        const c00 = gx * <f64>load<f32>(b) + fx * <f64>load<f32>(b + sx);
+        const c01 = gx * <f64>load<f32>(b + sy) + fx * <f64>load<f32>(b + sy + sx);
+        if (!is3d) sample = <f32>((1 - fy) * c00 + fy * c01);
+        else {
+          const b1 = b + sz;
+          const c10 = gx * <f64>load<f32>(b1) + fx * <f64>load<f32>(b1 + sx);
+          const c11 = gx * <f64>load<f32>(b1 + sy) + fx * <f64>load<f32>(b1 + sy + sx);
+          sample = <f32>((1 - fz) * (gy * c00 + fy * c01) + fz * (gy * c10 + fy * c11));
+        }
+      }
+      const p = <usize>c * planeBytes + o;
+      store<f32>(out + p, <f32>(<f64>load<f32>(v + p) + <f64>sample));
     }
   }
 }
