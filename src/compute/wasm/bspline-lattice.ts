@@ -22,7 +22,7 @@ interface Layout {
   blockRows: number;
 }
 
-/** Lays out and copies the axis tables; room for `coefValues` knot values of `coefBytes` each. */
+/** Lays out the buffers in wasm memory (the knots at `coefBytes` bytes each) and copies the axis tables there. */
 function layout(wasm: WasmKernelExports, weights: AxisWeights[], kShape: Vec3, shape: Vec3, coefBytes: number, blockValues: number): Layout {
   const [kz, ky, kx] = kShape, [nz, ny, nx] = shape;
   const blockRows = Math.max(1, Math.min(ny, Math.floor(blockValues / (Math.max(nz, kz) * nx))));
