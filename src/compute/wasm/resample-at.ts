@@ -1,6 +1,6 @@
 // Linear resampling at positions in wasm: resampleAt's band (positions given) and resampleMapped's band (positions
-// B·x + K·u(x) computed in wasm). Per block of output rows, the positions and only the source slices they reach are in
-// wasm memory; samples, mask and gradient are copied out. Same bytes as the TS kernels.
+// B·x + K·u(x) computed in wasm). Per block of output rows, the positions and only the planes × rows of the source they
+// reach are in wasm memory; samples, mask and gradient are copied out. Same bytes as the TS kernels.
 
 import { voxelCount, type Vec3 } from "../../core/space.js";
 import { resampleAtBand, type ResampleAtArgs } from "../../kernels/resample-at.js";
