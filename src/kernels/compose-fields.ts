@@ -45,15 +45,16 @@ export function composeBand(args: ComposeArgs, start: number, end: number): void
  * (replicate), so a constant u composes exactly everywhere.
  * @param u outer displacement, voxel units of the shared grid.
  * @param v inner displacement, same grid and ndim.
+ * @param band the band kernel that fills the rows: composeBand, or a faster one with its bytes (compute/wasm).
  * @returns a new field on the same grid.
  * @see P. Yushkevich et al., greedy (github.com/pyushkevich/greedy), GreedyApproach: uk1 = v + uk(x + v).
  * @see B. Avants et al., "Symmetric diffeomorphic image registration with cross-correlation", MedIA 12(1), 2008.
  */
-export function composeFields(u: Field, v: Field): Field {
+export function composeFields(u: Field, v: Field, band: (args: ComposeArgs, start: number, end: number) => void = composeBand): Field {
   checkField("composeFields: u", u);
   checkField("composeFields: v", v);
   checkSameGrid("composeFields: u", u, "composeFields: v", v);
   const out = new Float32Array(u.data.length);
-  composeBand({ u: u.data, v: v.data, shape: u.shape, ndim: u.ndim, out }, 0, rowCount(u.shape));
+  band({ u: u.data, v: v.data, shape: u.shape, ndim: u.ndim, out }, 0, rowCount(u.shape));
   return { data: out, shape: [...u.shape], ndim: u.ndim };
 }

@@ -125,7 +125,7 @@ export async function runSmoothing(
 export type SmoothBand = (args: SmoothPassArgs, start: number, end: number) => void;
 
 /** runSmoothing synchronously on the calling thread, each pass by `band`; returns a new array. */
-export function smoothInline(input: Float32Array, shape: Vec3, planes: number, passes: SmoothPass[], band: SmoothBand = smoothPassBand): Float32Array {
+function smoothInline(input: Float32Array, shape: Vec3, planes: number, passes: SmoothPass[], band: SmoothBand): Float32Array {
   const out = new Float32Array(input.length);
   const tmp = passes.length > 1 ? new Float32Array(input.length) : out;
   if (passes.length === 0) out.set(input);
@@ -140,18 +140,19 @@ export function smoothInline(input: Float32Array, shape: Vec3, planes: number, p
 
 /**
  * Gaussian smoothing with σ in voxels per axis [z, y, x] (or one σ for all), separable, replicated borders,
- * float64 sums, float32 output. σ = 0 leaves an axis alone; a 2D image (shape[0] = 1) ignores σ_z.
+ * float64 sums, float32 output. σ = 0 leaves an axis alone; a 2D image (shape[0] = 1) ignores σ_z. `band` runs each
+ * pass: smoothPassBand, or a faster one with its bytes (compute/wasm/smooth-pass.ts).
  * @returns a new image of the same shape.
  */
-export function gaussianSmooth(image: Image, sigma: number | Vec3, options: SmoothOptions = {}): Image {
+export function gaussianSmooth(image: Image, sigma: number | Vec3, options: SmoothOptions = {}, band: SmoothBand = smoothPassBand): Image {
   checkImage("gaussianSmooth: image", image);
   const passes = planSmoothing("gaussianSmooth", image.shape, sigma, options);
-  return { data: smoothInline(image.data, image.shape, 1, passes), shape: [...image.shape] };
+  return { data: smoothInline(image.data, image.shape, 1, passes, band), shape: [...image.shape] };
 }
 
 /** gaussianSmooth applied to each component of a vector field (components are not mixed). */
-export function gaussianSmoothField(field: Field, sigma: number | Vec3, options: SmoothOptions = {}): Field {
+export function gaussianSmoothField(field: Field, sigma: number | Vec3, options: SmoothOptions = {}, band: SmoothBand = smoothPassBand): Field {
   checkField("gaussianSmoothField: field", field);
   const passes = planSmoothing("gaussianSmoothField", field.shape, sigma, options);
-  return { data: smoothInline(field.data, field.shape, field.ndim, passes), shape: [...field.shape], ndim: field.ndim };
+  return { data: smoothInline(field.data, field.shape, field.ndim, passes, band), shape: [...field.shape], ndim: field.ndim };
 }

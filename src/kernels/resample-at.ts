@@ -75,12 +75,15 @@ export function resampleAtBand(args: ResampleAtArgs, start: number, end: number)
 
 /**
  * Samples `image` at every position of `coords` (image index units, pixel centres at integers).
+ * `band` fills the rows: resampleAtBand, or a faster one with its bytes (compute/wasm/resample-at.ts).
  * @returns samples (float32, coords.shape), and the mask and gradient (image voxel units) when asked.
  */
-export function resampleAt(image: Image, coords: Coordinates, options: ResampleOptions = {}): ResampleResult {
+export function resampleAt(
+  image: Image, coords: Coordinates, options: ResampleOptions = {}, band: (args: ResampleAtArgs, start: number, end: number) => void = resampleAtBand,
+): ResampleResult {
   const r = checkResampleAt(image, coords, options);
   const source = r.interpolation === "cubic" && !r.prefiltered ? bsplineCoefficients(image).data : image.data;
   const args = resampleAtArgs(source, image.shape, coords, r);
-  resampleAtBand(args, 0, rowCount(coords.shape));
+  band(args, 0, rowCount(coords.shape));
   return sampleResult(args);
 }

@@ -85,12 +85,16 @@ export function resampleMappedBand(args: ResampleMappedArgs, start: number, end:
 
 /**
  * Samples `image` at B·x + K·u(x) for every voxel x of u's grid: the same samples, mask and gradient as
- * resampleAt(image, mappedPositions(matrix, field)), without the position array.
+ * resampleAt(image, mappedPositions(matrix, field)), without the position array. `band` fills the rows:
+ * resampleMappedBand, or a faster one with its bytes (compute/wasm/resample-at.ts).
  */
-export function resampleMapped(image: Image, matrix: ArrayLike<number>, field: Field, options: ResampleOptions = {}): ResampleResult {
+export function resampleMapped(
+  image: Image, matrix: ArrayLike<number>, field: Field, options: ResampleOptions = {},
+  band: (args: ResampleMappedArgs, start: number, end: number) => void = resampleMappedBand,
+): ResampleResult {
   const r = checkResampleMapped(image, matrix, field, options);
   const source = r.interpolation === "cubic" && !r.prefiltered ? bsplineCoefficients(image).data : image.data;
   const args = resampleMappedArgs(source, image.shape, matrix, field, r);
-  resampleMappedBand(args, 0, rowCount(field.shape));
+  band(args, 0, rowCount(field.shape));
   return sampleResult(args);
 }
