@@ -1,8 +1,13 @@
-// Child process of the warp benchmark: warps one image through a deformable transform and prints
-// {seconds, mpx, peakRssBytes} as JSON. Usage: node dist/bench/warp-child.js INPUT SIZE OUT INTERPOLATION
+// Child process of the warp benchmark: warps one image through a deformable transform on the worker pool (all cores,
+// as `terareg warp` does) and prints {seconds, mpx, peakRssBytes} as JSON.
+// Usage: node dist/bench/warp-child.js INPUT SIZE OUT INTERPOLATION [COMPRESSION]
 // INPUT is a file, or "pattern" for a procedural moving image; OUT is an output path, or "-" to read tiles without writing.
 
+import { availableParallelism } from "node:os";
+import { cpuKernels } from "../src/compute/cpu/cpu-kernels.js";
+import { createPool } from "../src/compute/cpu/pool.js";
 import { openImage } from "../src/io/open.js";
+import type { Compression } from "../src/io/write-options.js";
 import { patternSource } from "../src/io/pattern-source.js";
 import { writeImage } from "../src/io/write.js";
 import type { Source } from "../src/core/source.js";
@@ -12,7 +17,7 @@ import { affineFromParams } from "../src/transforms/affine.js";
 import type { RegistrationTransform } from "../src/transforms/registration-transform.js";
 import { warpedSource } from "../src/warp/warped-source.js";
 
-const [input, sizeArg, out, interpolationArg] = process.argv.slice(2);
+const [input, sizeArg, out, interpolationArg, compression] = process.argv.slice(2);
 const size = Number(sizeArg), interpolation = (interpolationArg ?? "linear") as Interpolation;
 const shape: Vec3 = [1, size, size];
 const moving: Source = input === "pattern" ? patternSource({ shape, dtype: "uint8", channelCount: 3 }) : await openImage(input!);
@@ -31,7 +36,8 @@ function deformable(n: number): RegistrationTransform {
   };
 }
 
-const warped = warpedSource(moving, deformable(size), { meta: moving.meta }, { interpolation });
+const pool = createPool(availableParallelism());
+const warped = warpedSource(moving, deformable(size), { meta: moving.meta }, { interpolation, kernels: cpuKernels(pool) });
 const t0 = performance.now();
 let checksum = 0;
 if (out === "-") {
@@ -43,8 +49,9 @@ if (out === "-") {
     }
   }
 } else {
-  await writeImage(warped, out!);
+  await writeImage(warped, out!, compression ? { compression: compression as Compression } : {});
 }
 const seconds = (performance.now() - t0) / 1000;
 await warped.close();
+await pool.close();
 process.stdout.write(`${JSON.stringify({ seconds, mpx: (size * size) / 1e6, peakRssBytes: process.resourceUsage().maxRSS * 1024, checksum })}\n`);

@@ -7,6 +7,10 @@ import type { SmoothOptions } from "../kernels/gaussian-smooth.js";
 import type { ResampleOptions, ResampleResult } from "../kernels/resample-common.js";
 import type { Coordinates } from "../kernels/resample-at.js";
 import type { ResampleFieldOptions } from "../kernels/resample-field.js";
+import type { WindowSamplingInput } from "../kernels/sample-window.js";
+import type { PixelArray } from "../core/dtype.js";
+import type { Region } from "../core/space.js";
+import type { MappedTile, TileMapper } from "../warp/tile-mapper.js";
 import type { Field, Image } from "../kernels/types.js";
 
 /** Asynchronous versions of the kernels in kernels/, with the same arguments, meaning and results. */
@@ -18,6 +22,10 @@ export interface Kernels {
   resampleAt(image: Image, coords: Coordinates, options?: ResampleOptions): Promise<ResampleResult>;
   /** out(x) = I(B·x + K·u(x)) on u's grid (kernels/resample-mapped.ts): resampleAt without the position array. */
   resampleMapped(image: Image, matrix: ArrayLike<number>, field: Field, options?: ResampleOptions): Promise<ResampleResult>;
+  /** A warp tile's moving positions, clipped to the moving image of `movingShape`, and their bounds (warp/tile-mapper.ts mapTile). */
+  mapTile(mapper: TileMapper, region: Region, movingShape: Vec3): Promise<MappedTile>;
+  /** Every channel of a warp's moving window at the same positions, in the window's dtype (kernels/sample-window.ts). */
+  sampleWindow(sampling: WindowSamplingInput): Promise<PixelArray[]>;
   bsplineCoefficients(image: Image): Promise<Image>;
   gaussianSmooth(image: Image, sigma: number | Vec3, options?: SmoothOptions): Promise<Image>;
   gaussianSmoothField(field: Field, sigma: number | Vec3, options?: SmoothOptions): Promise<Field>;

@@ -12,6 +12,8 @@ import { resampleAffine } from "../kernels/resample-affine.js";
 import { resampleAt } from "../kernels/resample-at.js";
 import { resampleField } from "../kernels/resample-field.js";
 import { resampleMapped } from "../kernels/resample-mapped.js";
+import { sampleWindow } from "../kernels/sample-window.js";
+import { mapTile } from "../warp/tile-mapper.js";
 import type { Kernels } from "./kernels.js";
 
 export const referenceKernels: Kernels = {
@@ -20,6 +22,8 @@ export const referenceKernels: Kernels = {
   resampleAffine: async (image, outShape, matrix, options) => resampleAffine(image, outShape, matrix, options),
   resampleAt: async (image, coords, options) => resampleAt(image, coords, options),
   resampleMapped: async (image, matrix, field, options) => resampleMapped(image, matrix, field, options),
+  mapTile: async (mapper, region, movingShape) => mapTile(mapper, region, movingShape),
+  sampleWindow: async (sampling) => sampleWindow(sampling),
   bsplineCoefficients: async (image) => bsplineCoefficients(image),
   gaussianSmooth: async (image, sigma, options) => gaussianSmooth(image, sigma, options),
   gaussianSmoothField: async (field, sigma, options) => gaussianSmoothField(field, sigma, options),

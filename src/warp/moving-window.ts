@@ -13,16 +13,16 @@ export interface CoordinateBounds {
 }
 
 /**
- * Finds the positions (vector-first, `ndim` planes of `n` values, moving index units) that lie inside an image of
- * `shape` — −0.5 ≤ c ≤ size − 0.5 on every axis, the kernels' "fill" boundary (kernels/types.ts) — and sets
- * every other position to NaN on all axes, so every kernel returns the fill value there whatever the window.
+ * Finds the positions (vector-first, `ndim` planes of `n` values, moving index units; those in [start, end)) that lie
+ * inside an image of `shape` — −0.5 ≤ c ≤ size − 0.5 on every axis, the kernels' "fill" boundary (kernels/types.ts) —
+ * and sets every other position to NaN on all axes, so every kernel returns the fill value there whatever the window.
  * @returns the bounds of the inside positions, or undefined when none is inside (the tile needs no moving pixel).
  */
-export function clipToImage(coords: Float64Array, n: number, ndim: 2 | 3, shape: Vec3): CoordinateBounds | undefined {
+export function clipToImage(coords: Float64Array, n: number, ndim: 2 | 3, shape: Vec3, start = 0, end = n): CoordinateBounds | undefined {
   const hz = shape[0] - 0.5, hy = shape[1] - 0.5, hx = shape[2] - 0.5;
   const oy = ndim === 3 ? n : 0, ox = oy + n;
   let z0 = Infinity, z1 = -Infinity, y0 = Infinity, y1 = -Infinity, x0 = Infinity, x1 = -Infinity, inside = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = start; i < end; i++) {
     const z = ndim === 3 ? coords[i]! : 0, y = coords[oy + i]!, x = coords[ox + i]!;
     if (!(z >= -0.5 && z <= hz && y >= -0.5 && y <= hy && x >= -0.5 && x <= hx)) {
       if (ndim === 3) coords[i] = NaN;
@@ -39,6 +39,24 @@ export function clipToImage(coords: Float64Array, n: number, ndim: 2 | 3, shape:
     if (x > x1) x1 = x;
   }
   return inside === 0 ? undefined : { min: [z0, y0, x0], max: [z1, y1, x1], inside };
+}
+
+/** The union of per-band bounds (undefined entries: bands with no position inside). */
+export function unionBounds(bands: readonly (CoordinateBounds | undefined)[]): CoordinateBounds | undefined {
+  let out: CoordinateBounds | undefined;
+  for (const b of bands) {
+    if (!b) continue;
+    if (!out) {
+      out = { min: [...b.min], max: [...b.max], inside: b.inside };
+      continue;
+    }
+    for (let a = 0; a < 3; a++) {
+      out.min[a] = Math.min(out.min[a]!, b.min[a]!);
+      out.max[a] = Math.max(out.max[a]!, b.max[a]!);
+    }
+    out.inside += b.inside;
+  }
+  return out;
 }
 
 /**

@@ -2,12 +2,13 @@
 // deformation kind. Which moving voxels that needs, and the sampling itself, live in moving-window.ts and warped-source.ts.
 
 import { OptionError } from "../core/errors.js";
-import { voxelCount, type Region, type Space } from "../core/space.js";
+import { voxelCount, type Region, type Space, type Vec3 } from "../core/space.js";
 import { indexToPhysicalMat4, linearPart, physicalToIndexMat4 } from "../registration/frame.js";
 import { mul4, type Mat4 } from "../transforms/affine.js";
 import { addBSplineAtKnot, bsplineScratch, checkBSplineGrid, knotWeights, zKnotWeights, type BSplineGrid } from "../transforms/bspline-field.js";
 import { deformationOf, type DisplacementGrid, type RegistrationTransform } from "../transforms/registration-transform.js";
 import { flowIndex, flowScratch, velocityFlow, type VelocityFlow } from "../transforms/velocity-field.js";
+import { clipToImage, unionBounds, type CoordinateBounds } from "./moving-window.js";
 
 /**
  * A transform folded into the index grids of one output level and one moving level:
@@ -66,21 +67,29 @@ export function createTileMapper(transform: RegistrationTransform, outputSpace: 
   return { ...common, g: grid ? mul4(physicalToIndexMat4(grid.space), toPhysical) : null, grid };
 }
 
+/** Where mapTileCoordinates writes: `ndim` planes of `n` values, the region's voxels (C order) from `offset` in each. */
+export interface CoordinateLayout {
+  n: number;
+  offset: number;
+}
+
 /**
  * Writes the moving index of every voxel of `region` (output grid) into `out`, vector-first like resampleAt's
  * Coordinates: `ndim` planes over region.size, components [z, y, x] (3D) or [y, x] (2D), C order.
  * Each value is a fixed function of the voxel's absolute index (a row term plus a per-x term, in the same order
  * whatever the tile), so overlapping tiles get bit-identical coordinates; that is what makes tiled warps exact.
  */
-export function mapTileCoordinates(m: TileMapper, region: Region, out: Float64Array): void {
+export function mapTileCoordinates(m: TileMapper, region: Region, out: Float64Array, layout?: CoordinateLayout): void {
   const [z0, y0, x0] = region.start;
   const [dz, dy, dx] = region.size;
-  const n = dz * dy * dx;
-  if (out.length < m.ndim * n) throw new RangeError(`coordinate buffer of ${out.length} values; need ${m.ndim}·${n}`);
-  if (m.velocity) return flowTile(m, region, out);
-  if (m.bspline) return bsplineTile(m, region, out);
+  const n = layout?.n ?? dz * dy * dx, first = layout?.offset ?? 0;
+  if (out.length < m.ndim * n || first + dz * dy * dx > n) {
+    throw new RangeError(`coordinate buffer of ${out.length} values (planes of ${n} from ${first}); need ${m.ndim} planes holding ${dz * dy * dx} values`);
+  }
+  if (m.velocity) return flowTile(m, region, out, n, first);
+  if (m.bspline) return bsplineTile(m, region, out, n, first);
   const k = m.k, kz = k[2]!, ky = k[6]!, kx = k[10]!;
-  let o = 0;
+  let o = first;
   for (let z = z0; z < z0 + dz; z++) {
     for (let y = y0; y < y0 + dy; y++) {
       const bz = k[0]! * z + k[1]! * y + k[3]!;
@@ -200,6 +209,57 @@ function displacedRow3(
   }
 }
 
+/**
+ * One mapping job, all plain data so a band can run on a worker: the tile `region`, its positions `coords` (planes of
+ * voxelCount(region.size)) and `bounds`, 7 values per row of the tile (rows are (z, y) pairs in C order).
+ */
+export interface TileMapping {
+  mapper: TileMapper;
+  region: Region;
+  movingShape: Vec3;
+  coords: Float64Array;
+  bounds: Float64Array;
+}
+
+/** A mapped tile: positions in moving index units, NaN outside the moving image, and the bounds of the others. */
+export interface MappedTile {
+  coords: Float64Array;
+  bounds: CoordinateBounds | undefined;
+}
+
+/**
+ * Rows [start, end) of a mapping job: their positions mapped (mapTileCoordinates) and clipped (clipToImage), and the
+ * band's bounds at bounds[7·start …] as [inside, min z, y, x, max z, y, x] (inside 0: none, or not a band's first row).
+ */
+export function mapTileBand(a: TileMapping, start: number, end: number): void {
+  const [z0, y0, x0] = a.region.start, [, dy, dx] = a.region.size, n = voxelCount(a.region.size);
+  for (let r = start; r < end;) {
+    // The band's rows in one plane form a rectangle: map it in one call.
+    const z = Math.floor(r / dy), y = r % dy, rows = Math.min(end - r, dy - y);
+    mapTileCoordinates(a.mapper, { start: [z0 + z, y0 + y, x0], size: [1, rows, dx] }, a.coords, { n, offset: r * dx });
+    r += rows;
+  }
+  const b = clipToImage(a.coords, n, a.mapper.ndim, a.movingShape, start * dx, end * dx);
+  if (b) a.bounds.set([b.inside, ...b.min, ...b.max], 7 * start);
+}
+
+/** The bounds mapTileBand left in a job's `bounds`. */
+export function mappedBounds(bounds: Float64Array): CoordinateBounds | undefined {
+  const bands: CoordinateBounds[] = [];
+  for (let i = 0; i < bounds.length; i += 7) {
+    if (bounds[i]! > 0) bands.push({ inside: bounds[i]!, min: [bounds[i + 1]!, bounds[i + 2]!, bounds[i + 3]!], max: [bounds[i + 4]!, bounds[i + 5]!, bounds[i + 6]!] });
+  }
+  return unionBounds(bands);
+}
+
+/** Maps and clips a whole tile on the calling thread (the reference for Kernels.mapTile). */
+export function mapTile(mapper: TileMapper, region: Region, movingShape: Vec3): MappedTile {
+  const rows = region.size[0] * region.size[1];
+  const a: TileMapping = { mapper, region, movingShape, coords: new Float64Array(mapper.ndim * voxelCount(region.size)), bounds: new Float64Array(7 * rows) };
+  mapTileBand(a, 0, rows);
+  return { coords: a.coords, bounds: mappedBounds(a.bounds) };
+}
+
 /** Calls fn(z, y, x, i) for every voxel of `region` in C order, i the voxel's offset in the tile. */
 function forEachVoxel(region: Region, fn: (z: number, y: number, x: number, i: number) => void): void {
   const [z0, y0, x0] = region.start, [dz, dy, dx] = region.size;
@@ -208,9 +268,10 @@ function forEachVoxel(region: Region, fn: (z: number, y: number, x: number, i: n
 }
 
 /** A velocity tile: each voxel's grid index G·x flowed by exp(v) (flowIndex, as mapPoints), then mapped by V. */
-function flowTile(m: TileMapper, region: Region, out: Float64Array): void {
-  const g = m.g!, { flow, v } = m.velocity!, n = voxelCount(region.size), p = new Float64Array(3), scratch = flowScratch();
-  forEachVoxel(region, (z, y, x, i) => {
+function flowTile(m: TileMapper, region: Region, out: Float64Array, n: number, first: number): void {
+  const g = m.g!, { flow, v } = m.velocity!, p = new Float64Array(3), scratch = flowScratch();
+  forEachVoxel(region, (z, y, x, j) => {
+    const i = first + j;
     p[0] = g[0]! * z + g[1]! * y + g[2]! * x + g[3]!;
     p[1] = g[4]! * z + g[5]! * y + g[6]! * x + g[7]!;
     p[2] = g[8]! * z + g[9]! * y + g[10]! * x + g[11]!;
@@ -227,19 +288,20 @@ function flowTile(m: TileMapper, region: Region, out: Float64Array): void {
  * grid is axis-aligned with the output grid, as a lattice fitted on the fixed grid is), each row is separable
  * (bsplineRow); otherwise d is evaluated per voxel by addBSplineAtKnot, as mapPoints does.
  */
-function bsplineTile(m: TileMapper, region: Region, out: Float64Array): void {
+function bsplineTile(m: TileMapper, region: Region, out: Float64Array, n: number, first: number): void {
   const g = m.g!;
   if (g[2] === 0 && g[6] === 0) {
-    const [z0, y0, x0] = region.start, [dz, dy, dx] = region.size, n = voxelCount(region.size);
+    const [z0, y0, x0] = region.start, [dz, dy, dx] = region.size;
     const rows = new Float64Array(m.ndim * m.bspline!.shape[2]), w = new Float64Array(12);
-    let o = 0;
+    let o = first;
     for (let z = z0; z < z0 + dz; z++) {
       for (let y = y0; y < y0 + dy; y++, o += dx) bsplineRow(m, z, y, x0, dx, out, o, n, rows, w);
     }
     return;
   }
-  const { k, l } = m, grid = m.bspline!, n = voxelCount(region.size), d = new Float64Array(3), w = bsplineScratch();
-  forEachVoxel(region, (z, y, x, i) => {
+  const { k, l } = m, grid = m.bspline!, d = new Float64Array(3), w = bsplineScratch();
+  forEachVoxel(region, (z, y, x, j) => {
+    const i = first + j;
     d.fill(0);
     addBSplineAtKnot(grid, g[0]! * z + g[1]! * y + g[2]! * x + g[3]!, g[4]! * z + g[5]! * y + g[6]! * x + g[7]!, g[8]! * z + g[9]! * y + g[10]! * x + g[11]!, d, w);
     const [dz, dy, dx] = [d[0]!, d[1]!, d[2]!];

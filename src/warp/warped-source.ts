@@ -2,7 +2,7 @@
 // reads only the moving window it needs, and interpolates. Writing it to a file is io/write.ts's job (writeImage).
 
 import { checkRead } from "../core/check-read.js";
-import { allocatePixels, bytesPerSample, dtypeRange, isFloat, type PixelArray } from "../core/dtype.js";
+import { bytesPerSample, dtypeRange, isFloat, type PixelArray } from "../core/dtype.js";
 import { AbortedError, BudgetError, OptionError } from "../core/errors.js";
 import type { ReadOptions, Source } from "../core/source.js";
 import { formatRegion, levelSpace, voxelCount, type ImageMeta, type Region, type Vec3 } from "../core/space.js";
@@ -11,11 +11,10 @@ import { referenceKernels } from "../compute/reference-kernels.js";
 import { INTERPOLATIONS, imageNdim, type Interpolation } from "../kernels/types.js";
 import type { RegistrationTransform } from "../transforms/registration-transform.js";
 import { castSamples, filledPlane, float32Exact, toFloat32 } from "./cast-samples.js";
-import { clipToImage, movingWindow, shiftCoordinates } from "./moving-window.js";
+import { movingWindow, shiftCoordinates } from "./moving-window.js";
 import { gatherNearestExact } from "./nearest-gather.js";
-import { sampleWindowBand } from "./sample-window.js";
 import { selectMovingLevel } from "./select-moving-level.js";
-import { createTileMapper, mapTileCoordinates, type TileMapper } from "./tile-mapper.js";
+import { createTileMapper, type TileMapper } from "./tile-mapper.js";
 
 /** Default cap on one moving window: 64 Mvoxel (256 MiB as float32 per channel being sampled). */
 export const DEFAULT_MAX_WINDOW_VOXELS = 64 * 2 ** 20;
@@ -176,22 +175,37 @@ function resolvePlan(moving: Source, transform: RegistrationTransform, ref: Imag
   };
 }
 
+/** Pieces of one read in flight at once: mapped, their windows being read, or being sampled. */
+const PIECES_IN_FLIGHT = 4;
+
 async function readWarped(plan: WarpPlan, meta: ImageMeta, region: Region, level: number, options?: ReadOptions): Promise<PixelArray[]> {
   const channels = checkRead(meta, region, level, options?.channels);
   const movingChannels = channels.map((c) => plan.channelMap[c]!);
   const signal = options?.signal;
   const pieces = splitRegion(region, plan.tileVoxels);
-  const outs = pieces.length === 1 ? [] : movingChannels.map(() => filledPlane(meta.dtype, voxelCount(region.size), 0));
-  // One piece ahead: its positions are mapped and its window read (decoded on the thread pool) while this one is sampled.
-  let next: PreparedPiece | undefined;
-  for (let k = 0; k < pieces.length; k++) {
-    if (signal?.aborted) throw new AbortedError(`reading ${meta.path}`);
-    const cur = next ?? preparePiece(plan, pieces[k]!, movingChannels, signal);
-    const planes = cur.planes ? await cur.planes : undefined;
-    next = k + 1 < pieces.length ? preparePiece(plan, pieces[k + 1]!, movingChannels, signal) : undefined;
-    const sampled = await samplePiece(plan, cur, planes, movingChannels.length);
-    if (pieces.length === 1) return sampled;
-    sampled.forEach((p, c) => pastePiece(outs[c]!, region, p, cur.piece));
+  const warpPiece = async (piece: Region): Promise<PixelArray[]> => {
+    const prepared = await preparePiece(plan, piece, movingChannels, signal);
+    return samplePiece(plan, prepared, prepared.planes ? await prepared.planes : undefined, movingChannels.length);
+  };
+  if (pieces.length === 1) return warpPiece(pieces[0]!);
+  const outs = movingChannels.map(() => filledPlane(meta.dtype, voxelCount(region.size), 0));
+  // A few pieces at once: while one is sampled (on the pool's workers when the kernels have them), the next ones are
+  // mapped and their windows read and decoded (on the thread pool). Each piece lands in its own part of `outs`, so
+  // the order they finish in changes nothing.
+  const inFlight: Promise<void>[] = [];
+  try {
+    for (const piece of pieces) {
+      if (signal?.aborted) throw new AbortedError(`reading ${meta.path}`);
+      const job = warpPiece(piece).then((sampled) => {
+        sampled.forEach((p, c) => pastePiece(outs[c]!, region, p, piece));
+      });
+      job.catch(() => undefined); // raised by the awaits below, not as an unhandled rejection
+      inFlight.push(job);
+      if (inFlight.length >= PIECES_IN_FLIGHT) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+  } finally {
+    await Promise.allSettled(inFlight);
   }
   return outs;
 }
@@ -205,14 +219,12 @@ interface PreparedPiece {
   planes?: Promise<PixelArray[]>;
 }
 
-/** Maps one piece, bounds its window (refusing one over the budget) and starts reading it. */
-function preparePiece(plan: WarpPlan, piece: Region, movingChannels: number[], signal?: AbortSignal): PreparedPiece {
+/** Maps one piece (on the kernels' threads), bounds its window (refusing one over the budget) and starts reading it. */
+async function preparePiece(plan: WarpPlan, piece: Region, movingChannels: number[], signal?: AbortSignal): Promise<PreparedPiece> {
   const { mapper, movingShape } = plan;
   const dtype = plan.moving.meta.dtype, ndim = mapper.ndim;
   const n = voxelCount(piece.size);
-  const coords = new Float64Array(ndim * n);
-  mapTileCoordinates(mapper, piece, coords);
-  const bounds = clipToImage(coords, n, ndim, movingShape);
+  const { coords, bounds } = await plan.kernels.mapTile(mapper, piece, movingShape);
   if (!bounds) return { piece };
   const window = movingWindow(bounds, movingShape, plan.interpolation, plan.cubicMargin);
   const windowVoxels = voxelCount(window.size);
@@ -245,10 +257,8 @@ async function samplePiece(plan: WarpPlan, prepared: PreparedPiece, planes: Pixe
   const sampleNdim = imageNdim(window.size);
   const data = sampleNdim === ndim ? coords : coords.subarray(n);
   if (plan.interpolation !== "cubic") {
-    // Nearest and linear of float32-exact dtypes: all channels at once, straight into the output dtype (sample-window.ts).
-    const outs = planes.map(() => allocatePixels(dtype, n));
-    sampleWindowBand({ planes, shape: window.size, coords: data, n, ndim: sampleNdim, interpolation: plan.interpolation, fill: plan.kernelFill, dtype, outs }, 0, n);
-    return outs;
+    // Nearest and linear of float32-exact dtypes: all channels at once, straight into the output dtype (kernels/sample-window.ts).
+    return plan.kernels.sampleWindow({ planes, shape: window.size, coords: data, n, ndim: sampleNdim, interpolation: plan.interpolation, fill: plan.kernelFill, dtype });
   }
   const out: PixelArray[] = [];
   for (const p of planes) {

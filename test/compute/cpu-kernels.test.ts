@@ -63,6 +63,41 @@ test("resampling gives the same bytes with 1, 2 and 3 threads as the reference (
   }
 });
 
+test("a warp tile's mapping (affine, grid, B-spline, velocity) and multi-channel sampling give the reference's bytes on every thread count", async () => {
+  const { createTileMapper } = await import("../../src/warp/tile-mapper.js");
+  const { transform2d, transform3d, space2d, space3d, randomPlane } = await import("../warp/warp-fixtures.js");
+  const f2 = space2d(0.1, [0.8, 1.1], [5.5, -3.2]), m2 = space2d(-0.05, [0.9, 1.0], [12, 4]);
+  const s2: Vec3 = [1, 61, 47], s3: Vec3 = [9, 13, 11];
+  const t2 = transform2d(s2, f2), t3 = transform3d(s3, space3d());
+  const grid2 = t2.displacement!;
+  const mappers = [
+    ["2D affine + grid", createTileMapper(t2, f2, m2), s2],
+    ["2D affine", createTileMapper({ ndim: 2, affine: t2.affine }, f2, m2), s2],
+    ["2D B-spline", createTileMapper({ ndim: 2, affine: t2.affine, bspline: { ...grid2, space: { ...grid2.space, direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] } } }, f2, m2), s2],
+    ["2D velocity", createTileMapper({ ndim: 2, affine: t2.affine, velocity: { ...grid2, data: grid2.data.map((v) => v / 4) } }, f2, m2), s2],
+    ["3D affine + grid", createTileMapper(t3, space3d(), { ...space3d(), origin: [-2, 4, -8] }), s3],
+  ] as const;
+  for (const [what, mapper, shape] of mappers) {
+    // A tile that is not the whole grid, with rows that split unevenly into bands; part of it maps outside.
+    const region = { start: [shape[0] > 1 ? 2 : 0, 3, 5] as Vec3, size: [shape[0] > 1 ? 5 : 1, shape[1] - 7, shape[2] - 9] as Vec3 };
+    const want = await referenceKernels.mapTile(mapper, region, shape);
+    assert.ok(want.bounds && want.bounds.inside > 0 && want.bounds.inside < want.coords.length / mapper.ndim, `${what}: partly inside`);
+    const n = want.coords.length / mapper.ndim;
+    const planes = [randomPlane("uint8", shape[0] * shape[1] * shape[2], 3), randomPlane("uint8", shape[0] * shape[1] * shape[2], 4)];
+    const sampling = { planes, shape, coords: want.coords, n, ndim: mapper.ndim, fill: 7, dtype: "uint8" as const };
+    for (const k of backends) {
+      const got = await k.mapTile(mapper, region, shape);
+      assert.deepEqual(bytes(got.coords), bytes(want.coords), `${k.name} ${what}: positions`);
+      assert.deepEqual(got.bounds, want.bounds, `${k.name} ${what}: bounds`);
+      for (const interpolation of ["nearest", "linear"] as const) {
+        const ref = await referenceKernels.sampleWindow({ ...sampling, interpolation });
+        const out = await k.sampleWindow({ ...sampling, interpolation });
+        out.forEach((p, c) => assert.deepEqual(bytes(p), bytes(ref[c]!), `${k.name} ${what} ${interpolation} channel ${c}`));
+      }
+    }
+  }
+});
+
 test("smoothing, gradient, composition, exp, Jacobian and B-spline coefficients give the same bytes on every thread count", async () => {
   for (const shape of SHAPES) {
     const img = randomImage(74, shape), u = smoothField(75, shape, 3), v = smoothField(76, shape, 2);

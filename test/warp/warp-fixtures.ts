@@ -2,7 +2,7 @@
 // a read recorder, random tilings, a whole-vs-tiled reader and a byte comparison. Nothing here is a test by itself.
 
 import assert from "node:assert/strict";
-import { allocatePixels, isFloat, pixelBytes, type DType, type PixelArray } from "../../src/core/dtype.js";
+import { allocatePixels, dtypeRange, isFloat, pixelBytes, type DType, type PixelArray } from "../../src/core/dtype.js";
 import type { ReadOptions, Source } from "../../src/core/source.js";
 import { fullRegion, voxelCount, type ImageMeta, type Region, type Space, type Vec3 } from "../../src/core/space.js";
 import { arraySource } from "../../src/io/array-source.js";
@@ -67,11 +67,11 @@ export function identityTransform(ndim: 2 | 3): RegistrationTransform {
   return { ndim, affine: identity4() };
 }
 
-/** Seeded samples of `dtype`: noise over the range (uint16: 0..65535, floats: about ±1000). */
+/** Seeded samples of `dtype`: noise over the integer types' whole range (int16: −32768..32767), floats about ±1000. */
 export function randomPlane(dtype: DType, n: number, seed: number): PixelArray {
   const rng = seeded(seed), p = allocatePixels(dtype, n);
-  const hi = dtype === "uint8" ? 256 : dtype === "uint16" ? 65536 : dtype === "uint32" ? 2 ** 32 : 0;
-  for (let i = 0; i < n; i++) p[i] = isFloat(dtype) ? (rng() - 0.5) * 2000 : Math.floor(rng() * hi);
+  const [lo, hi] = isFloat(dtype) ? [-1000, 1000] : dtypeRange(dtype);
+  for (let i = 0; i < n; i++) p[i] = isFloat(dtype) ? (rng() - 0.5) * 2000 : lo + Math.floor(rng() * (hi - lo + 1));
   return p;
 }
 

@@ -296,14 +296,26 @@ test("bad options are rejected with messages that name them", async () => {
   await assert.rejects(w.read({ start: [0, 0, 0], size: [1, 11, 1] }, 0), /region: got "0:1,0:11,0:1"/);
 });
 
-test("nearest and linear warps equal resampleAt over the whole moving image + castSamples, byte for byte (2D uint8 × 3, 3D int16)", async () => {
+test("nearest and linear warps equal resampleAt over the whole moving image + castSamples, byte for byte (affine and grid, 2D and 3D, every float32-exact dtype)", async () => {
   const { createTileMapper, mapTileCoordinates } = await import("../../src/warp/tile-mapper.js");
   const { clipToImage } = await import("../../src/warp/moving-window.js");
   const { resampleAt } = await import("../../src/kernels/resample-at.js");
   const { castSamples, toFloat32 } = await import("../../src/warp/cast-samples.js");
+  const f2 = space2d(0.1, [0.8, 1.1], [5.5, -3.2]), m2 = space2d(-0.05, [0.9, 1.0], [12, 4]);
+  const m3: Space = { ...space3d(), origin: [-2, 4, -8], spacing: [1.4, 1, 1.05] };
+  const s2: Vec3 = [1, 301, 517], s3: Vec3 = [23, 31, 37];
+  const affineOnly = (t: RegistrationTransform): RegistrationTransform => ({ ndim: t.ndim, affine: t.affine });
+  // A shift within planes only: a nearest warp of a one-plane piece reads a one-plane window (sampled in 2D).
+  const inPlane: RegistrationTransform = { ndim: 3, affine: affineFromParams({ ...identityParams(), translation: [0.3, 2.7, -1.2] }, [0, 0, 0], 3) };
   const cases: [2 | 3, Vec3, Space, Space, RegistrationTransform, DType, number][] = [
-    [2, [1, 301, 517], space2d(0.1, [0.8, 1.1], [5.5, -3.2]), space2d(-0.05, [0.9, 1.0], [12, 4]), transform2d([1, 301, 517], space2d(0.1, [0.8, 1.1], [5.5, -3.2])), "uint8", 3],
-    [3, [23, 31, 37], space3d(), { ...space3d(), origin: [-2, 4, -8], spacing: [1.4, 1, 1.05] }, transform3d([23, 31, 37], space3d()), "int16", 1],
+    [3, s3, space3d(), space3d(), inPlane, "uint16", 2],
+    [2, s2, f2, m2, transform2d(s2, f2), "uint8", 3],
+    [2, s2, f2, m2, transform2d(s2, f2, false), "uint16", 2],
+    [2, s2, f2, m2, transform2d(s2, f2), "int8", 1],
+    [2, s2, f2, m2, transform2d(s2, f2), "float32", 1],
+    [3, s3, space3d(), m3, transform3d(s3, space3d()), "int16", 1],
+    [3, s3, space3d(), m3, affineOnly(transform3d(s3, space3d())), "uint8", 2],
+    [3, s3, space3d(), m3, transform3d(s3, space3d()), "float32", 1],
   ];
   for (const [ndim, shape, fixed, movingSpace, t, dtype, channels] of cases) {
     const moving = randomSource(shape, dtype, movingSpace, channels, 5);
@@ -318,6 +330,14 @@ test("nearest and linear warps equal resampleAt over the whole moving image + ca
         const want = castSamples(resampleAt({ data: toFloat32(p), shape }, { data: coords, shape, ndim }, { interpolation, fill: 3 }).image.data, dtype);
         sameBytes(got[c]!, want, `${ndim}D ${dtype} ${interpolation} channel ${c}`);
       });
+      if (ndim === 3) {
+        const [, ny, nx] = shape, plane = { start: [7, 0, 0] as Vec3, size: [1, ny, nx] as Vec3 };
+        const one = await warpedSource(moving, t, referenceMeta(shape, fixed), { interpolation, fill: 3 }).read(plane, 0);
+        planes.forEach((p, c) => {
+          const want = castSamples(resampleAt({ data: toFloat32(p), shape }, { data: coords, shape, ndim }, { interpolation, fill: 3 }).image.data, dtype);
+          sameBytes(one[c]!, want.subarray(7 * ny * nx, 8 * ny * nx), `${ndim}D ${dtype} ${interpolation} channel ${c}, one plane`);
+        });
+      }
     }
   }
 });

@@ -17,10 +17,21 @@ import { checkResampleMapped, resampleMappedArgs } from "../../kernels/resample-
 import type { Vec3 } from "../../core/space.js";
 import type { Kernels } from "../kernels.js";
 import type { Pool } from "./pool.js";
+import { mappedBounds, type TileMapper } from "../../warp/tile-mapper.js";
 import { wasmKernels } from "../wasm/wasm-module.js";
 
 /** The Kernels interface on `pool`; the pool stays the caller's to close. Results are byte-identical to the reference. */
 export function cpuKernels(pool: Pool): Kernels {
+  // A warp's mapper with its arrays (the displacement grid above all) copied to shared memory once, not per tile.
+  const sharedMappers = new WeakMap<TileMapper, TileMapper>();
+  const shareArrays = <T>(value: T): T => {
+    if (ArrayBuffer.isView(value)) return pool.share(value as unknown as Float64Array) as unknown as T;
+    if (Array.isArray(value)) return value.map(shareArrays) as unknown as T;
+    if (value && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shareArrays(v)])) as T;
+    }
+    return value;
+  };
   const coefficients = async (image: Image): Promise<Image> => {
     checkImage("bsplineCoefficients: image", image);
     const data = pool.allocate.float32(image.data.length);
@@ -75,6 +86,21 @@ export function cpuKernels(pool: Pool): Kernels {
       const args = resampleMappedArgs(await sourceOf(image, r), image.shape, matrix, shared, r, pool.allocate);
       await pool.run("resampleMapped", args, rowCount(field.shape));
       return sampleResult(args);
+    },
+    async mapTile(mapper, region, movingShape) {
+      let shared = sharedMappers.get(mapper);
+      if (!shared) sharedMappers.set(mapper, (shared = shareArrays(mapper)));
+      const rows = region.size[0] * region.size[1];
+      const coords = pool.allocate.float64(mapper.ndim * voxelCount(region.size)), bounds = pool.allocate.float64(7 * rows);
+      await pool.run("mapTile", { mapper: shared, region, movingShape, coords, bounds }, rows);
+      return { coords, bounds: mappedBounds(bounds) };
+    },
+    async sampleWindow(sampling) {
+      // Positions are the unit of work: each worker samples every channel over its share of them.
+      const planes = sampling.planes.map((p) => pool.share(p)), coords = pool.share(sampling.coords);
+      const outs = planes.map(() => pool.pixels(sampling.dtype, sampling.n));
+      await pool.run("sampleWindow", { ...sampling, planes, coords, outs }, sampling.n);
+      return outs;
     },
     bsplineCoefficients: coefficients,
     async gaussianSmooth(image, sigma, options) {

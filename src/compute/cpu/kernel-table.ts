@@ -7,6 +7,8 @@ import { gradientBand } from "../../kernels/gradient.js";
 import { jacobianBand } from "../../kernels/jacobian-determinant.js";
 import { resampleAffineBand } from "../../kernels/resample-affine.js";
 import { resampleFieldBand } from "../../kernels/resample-field.js";
+import { sampleWindowBand } from "../../kernels/sample-window.js";
+import { mapTileBand } from "../../warp/tile-mapper.js";
 import { composeBandFast } from "../wasm/compose-fields.js";
 import { resampleAtBandFast, resampleMappedBandFast } from "../wasm/resample-at.js";
 import { smoothPassBandFast } from "../wasm/smooth-pass.js";
@@ -23,6 +25,8 @@ export const BAND_KERNELS = {
   jacobian: jacobianBand,
   compose: composeBandFast,
   blockSums: blockSumsBand,
+  sampleWindow: sampleWindowBand,
+  mapTile: mapTileBand,
 } as const;
 
 export type KernelName = keyof typeof BAND_KERNELS;

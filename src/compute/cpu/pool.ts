@@ -2,6 +2,7 @@
 // Every output value is computed by the same code from the same inputs whatever the split, so results are byte-identical.
 
 import { Worker } from "node:worker_threads";
+import { allocatePixels, bytesPerSample, type DType, type PixelArray } from "../../core/dtype.js";
 import { OptionError } from "../../core/errors.js";
 import type { Allocator } from "../../kernels/resample-common.js";
 import { bandKernel, runBand, type KernelArgs, type KernelName } from "./kernel-table.js";
@@ -33,8 +34,10 @@ export interface Pool {
   run<K extends KernelName>(name: K, args: KernelArgs<K>, splitLength: number): Promise<void>;
   /** Allocates output arrays the workers can write: on a SharedArrayBuffer when threads > 1. */
   readonly allocate: Allocator & { float64(length: number): Float64Array };
+  /** A plane of `length` samples of `dtype` the workers can write: on a SharedArrayBuffer when threads > 1. */
+  pixels(dtype: DType, length: number): PixelArray;
   /** `a` itself when shareable (or threads = 1), else a copy on a SharedArrayBuffer. */
-  share<T extends Float32Array | Float64Array | Uint8Array>(a: T): T;
+  share<T extends PixelArray>(a: T): T;
   /** Terminates the workers; runs after close() reject. */
   close(): Promise<void>;
 }
@@ -66,10 +69,16 @@ function isShared(a: ArrayBufferView): boolean {
   return a.buffer instanceof SharedArrayBuffer;
 }
 
-function copyShared<T extends Float32Array | Float64Array | Uint8Array>(a: T): T {
-  const out = a instanceof Float32Array ? shared.float32(a.length) : a instanceof Float64Array ? shared.float64(a.length) : shared.uint8(a.length);
-  out.set(a);
-  return out as T;
+/** A typed array like `a` (same type and length) on a new SharedArrayBuffer, holding a's values. */
+function copyShared<T extends PixelArray>(a: T): T {
+  const out = new (a.constructor as new (b: SharedArrayBuffer) => T)(sharedBuffer(a.byteLength));
+  out.set(a as never);
+  return out;
+}
+
+function sharedPixels(dtype: DType, length: number): PixelArray {
+  const Ctor = allocatePixels(dtype, 0).constructor as new (b: SharedArrayBuffer) => PixelArray;
+  return new Ctor(sharedBuffer(length * bytesPerSample(dtype)));
 }
 
 /** One worker and the jobs it owes us. */
@@ -91,6 +100,7 @@ export function createPool(threads: number): Pool {
     return {
       threads,
       allocate: heap,
+      pixels: allocatePixels,
       share: (a) => a,
       async run(name, args, splitLength) {
         if (closed) throw new RangeError("pool is closed");
@@ -133,6 +143,7 @@ export function createPool(threads: number): Pool {
   return {
     threads,
     allocate: shared,
+    pixels: sharedPixels,
     share: (a) => (isShared(a) ? a : copyShared(a)),
     async run(name, args, splitLength) {
       if (closed) throw new RangeError("pool is closed");

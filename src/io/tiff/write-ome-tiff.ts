@@ -96,6 +96,7 @@ export async function writeOmeTiff(source: Source, path: string, options: WriteO
   // level: each reduced level's compressed tiles wait in a spool file beside the output and are copied in at the end.
   const spools: { path: string; handle: FileHandle }[] = [];
   const sinks: LevelSink[] = [];
+  let ahead: Promise<PixelArray[]> | undefined;
   try {
     await handle.write(bigTiffHeader(0), 0, 16, 0);
     const out = new Appender(handle, 16);
@@ -124,17 +125,30 @@ export async function writeOmeTiff(source: Source, path: string, options: WriteO
         for (let gx = 0; gx < sink.lv.across; gx += sink.group) await writeGroup(context, sink, z, band, gx, planes, widths[l]!, 0);
       });
       const level0 = sinks[0]!;
+      // The source's groups in file order; the next one is read while this one is compressed and reduced.
+      const groups: { ty: number; gx: number }[] = [];
+      for (let ty = 0; ty < level0.lv.down; ty++) for (let gx = 0; gx < level0.lv.across; gx += level0.group) groups.push({ ty, gx });
+      const readGroup = (k: number): Promise<PixelArray[]> => {
+        const { ty, gx } = groups[k]!, y0 = ty * tile, x0 = gx * tile;
+        const h = Math.min(Y, y0 + tile) - y0, w = Math.min(X, Math.min(level0.lv.across, gx + level0.group) * tile) - x0;
+        const planes = source.read({ start: [z, y0, x0], size: [1, h, w] }, 0, { channels: channelList, ...(options.signal ? { signal: options.signal } : {}) });
+        planes.catch(() => undefined); // raised when awaited; a read ahead of an earlier error must not go unhandled
+        return planes;
+      };
+      ahead = groups.length > 0 ? readGroup(0) : undefined;
+      let k = 0;
       for (let ty = 0; ty < level0.lv.down; ty++) {
         const y0 = ty * tile, h = Math.min(Y, y0 + tile) - y0;
         // Groups narrower than the image are also gathered into one full-width band for the reduced levels.
         const whole = level0.group >= level0.lv.across;
         const band = whole || pyramid.length === 1 ? undefined : names.map(() => allocatePixels(dtype, h * X));
         let bandPlanes: PixelArray[] | undefined;
-        for (let gx = 0; gx < level0.lv.across; gx += level0.group) {
+        for (let gx = 0; gx < level0.lv.across; gx += level0.group, k++) {
           abortCheck();
           const tx1 = Math.min(level0.lv.across, gx + level0.group);
           const x0 = gx * tile, w = Math.min(X, tx1 * tile) - x0;
-          const planes = await source.read({ start: [z, y0, x0], size: [1, h, w] }, 0, { channels: channelList, ...(options.signal ? { signal: options.signal } : {}) });
+          const planes = await ahead!;
+          ahead = k + 1 < groups.length ? readGroup(k + 1) : undefined;
           await writeGroup(context, level0, z, ty, gx, planes, w, x0);
           if (band) planes.forEach((p, c) => { for (let r = 0; r < h; r++) band[c]!.set(p.subarray(r * w, (r + 1) * w), r * X + x0); });
           else bandPlanes = planes;
@@ -205,6 +219,7 @@ export async function writeOmeTiff(source: Source, path: string, options: WriteO
     }
     await handle.write(bigTiffHeader(mainAt[0]!), 0, 16, 0);
   } finally {
+    await ahead?.catch(() => undefined);
     for (const sink of sinks) await sink.inFlight.catch(() => undefined);
     await handle.close();
     for (const spool of spools) {

@@ -1,11 +1,11 @@
 // The warp's fused sampler: every channel of a moving window at one set of positions, located once and written
 // straight into the output dtype. Same arithmetic as kernels/interpolate-{nearest,linear}.ts + cast-samples.ts, so the same bytes.
 
-import { dtypeRange, type DType, type PixelArray } from "../core/dtype.js";
+import { allocatePixels, dtypeRange, type DType, type PixelArray } from "../core/dtype.js";
 import type { Vec3 } from "../core/space.js";
-import { locateLinear } from "../kernels/interpolate-linear.js";
-import { locateNearest } from "../kernels/interpolate-nearest.js";
-import { createRowScratch, type RowScratch } from "../kernels/row-scratch.js";
+import { locateLinear } from "./interpolate-linear.js";
+import { locateNearest } from "./interpolate-nearest.js";
+import { createRowScratch, type RowScratch } from "./row-scratch.js";
 
 /** Positions located per chunk: the scratch stays in the L1 cache. */
 const CHUNK = 1024;
@@ -30,6 +30,16 @@ export interface WindowSampling {
   fill: number;
   dtype: DType;
   outs: PixelArray[];
+}
+
+/** A sampling job without its outputs: what Kernels.sampleWindow takes. */
+export type WindowSamplingInput = Omit<WindowSampling, "outs">;
+
+/** Every position of `a` sampled (sampleWindowBand over [0, n)) into new planes of `a.dtype`, one per window plane. */
+export function sampleWindow(a: WindowSamplingInput, allocate: (dtype: DType, n: number) => PixelArray = allocatePixels): PixelArray[] {
+  const outs = a.planes.map(() => allocate(a.dtype, a.n));
+  sampleWindowBand({ ...a, outs }, 0, a.n);
+  return outs;
 }
 
 /** What the gathers read of a located chunk (locateNearest / locateLinear fill it). */

@@ -7,7 +7,7 @@ import { allocatePixels, pixelBytes, type DType, type PixelArray } from "../../s
 import { voxelCount, type Vec3 } from "../../src/core/space.js";
 import { resampleAt } from "../../src/kernels/resample-at.js";
 import { castSamples, toFloat32 } from "../../src/warp/cast-samples.js";
-import { sampleWindowBand } from "../../src/warp/sample-window.js";
+import { sampleWindowBand } from "../../src/kernels/sample-window.js";
 import { seeded } from "../helpers/rng.js";
 
 const DTYPES: DType[] = ["uint8", "int8", "uint16", "int16", "float32"];
