@@ -248,7 +248,7 @@ export async function registerChunked(fixedPath: string, movingPath: string, run
       return { ...r, position: c.position, improvement: r.flag || !Number.isFinite(r.before) ? NaN : (r.before - r.after) / Math.abs(r.before) };
     });
     const warpedName = plan.ndim === 2 ? "warped.ome.tif" : "warped.ome.zarr";
-    await writeImage(warpedSource(moving, transform, fixed, { kernels }), `${runDir}/${warpedName}`, options.progress ? { progress: options.progress } : {});
+    await writeImage(warpedSource(moving, transform, fixed, { kernels }), `${runDir}/${warpedName}`, { reduce: kernels.reduceBlock, ...(options.progress ? { progress: options.progress } : {}) });
     endStage("warp");
     checkMemory("final warp");
 

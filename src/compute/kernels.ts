@@ -10,6 +10,8 @@ import type { ResampleFieldOptions } from "../kernels/resample-field.js";
 import type { WindowSamplingInput } from "../kernels/sample-window.js";
 import type { PixelArray } from "../core/dtype.js";
 import type { Region } from "../core/space.js";
+import type { DType } from "../core/dtype.js";
+import type { Factors } from "../pyramid/reduce.js";
 import type { MappedTile, TileMapper } from "../warp/tile-mapper.js";
 import type { Field, Image } from "../kernels/types.js";
 
@@ -24,6 +26,8 @@ export interface Kernels {
   resampleMapped(image: Image, matrix: ArrayLike<number>, field: Field, options?: ResampleOptions): Promise<ResampleResult>;
   /** A warp tile's moving positions, clipped to the moving image of `movingShape`, and their bounds (warp/tile-mapper.ts mapTile). */
   mapTile(mapper: TileMapper, region: Region, movingShape: Vec3): Promise<MappedTile>;
+  /** A block of a pyramid level reduced to the next (pyramid/reduce.ts reduceBlock), in `dtype`. */
+  reduceBlock(input: PixelArray, inRegion: Region, inShape: Vec3, out: Region, factors: Factors, dtype: DType): Promise<PixelArray>;
   /** Every channel of a warp's moving window at the same positions, in the window's dtype (kernels/sample-window.ts). */
   sampleWindow(sampling: WindowSamplingInput): Promise<PixelArray[]>;
   bsplineCoefficients(image: Image): Promise<Image>;

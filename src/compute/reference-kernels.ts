@@ -14,6 +14,7 @@ import { resampleField } from "../kernels/resample-field.js";
 import { resampleMapped } from "../kernels/resample-mapped.js";
 import { sampleWindow } from "../kernels/sample-window.js";
 import { mapTile } from "../warp/tile-mapper.js";
+import { reduceBlock } from "../pyramid/reduce.js";
 import type { Kernels } from "./kernels.js";
 
 export const referenceKernels: Kernels = {
@@ -24,6 +25,7 @@ export const referenceKernels: Kernels = {
   resampleMapped: async (image, matrix, field, options) => resampleMapped(image, matrix, field, options),
   mapTile: async (mapper, region, movingShape) => mapTile(mapper, region, movingShape),
   sampleWindow: async (sampling) => sampleWindow(sampling),
+  reduceBlock: async (input, inRegion, inShape, out, factors, dtype) => reduceBlock(input, inRegion, inShape, out, factors, dtype),
   bsplineCoefficients: async (image) => bsplineCoefficients(image),
   gaussianSmooth: async (image, sigma, options) => gaussianSmooth(image, sigma, options),
   gaussianSmoothField: async (field, sigma, options) => gaussianSmoothField(field, sigma, options),

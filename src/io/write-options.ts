@@ -2,6 +2,7 @@
 // The dispatcher (io/write.ts) picks the writer from the output name and makes the write atomic.
 
 import type { ProgressFn } from "../core/progress.js";
+import type { BlockReducer } from "../pyramid/reduce.js";
 
 export type Compression = "none" | "deflate" | "lzw" | "gzip" | "zstd" | "blosc";
 
@@ -20,4 +21,9 @@ export interface WriteOptions {
   channelNames?: string[];
   progress?: ProgressFn;
   signal?: AbortSignal;
+  /**
+   * Runs the pyramid's reductions, e.g. a Kernels' reduceBlock on the worker pool: where they run, never what they
+   * produce, so writers that build no pyramid from bands (all but OME-TIFF) ignore it. @default reduceBlock on the calling thread
+   */
+  reduce?: BlockReducer;
 }

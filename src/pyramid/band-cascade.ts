@@ -3,7 +3,7 @@
 
 import { allocatePixels, type DType, type PixelArray } from "../core/dtype.js";
 import type { Region, Vec3 } from "../core/space.js";
-import { reduceBlock, sourceRegionFor, type Factors } from "./reduce.js";
+import { reduceBlock, sourceRegionFor, type BlockReducer, type Factors } from "./reduce.js";
 
 /** Receives band `band` of `level` (≥ 1): rows [band · bandRows, …) at full width, one plane per channel. */
 export type BandSink = (level: number, band: number, planes: PixelArray[]) => Promise<void>;
@@ -32,7 +32,10 @@ export interface BandCascade {
  * each by reduceBlock over exactly the rows and columns it needs: the same values as reducing a region read back from
  * the finer level. Each level keeps at most the bands from the first row its next band needs, about three.
  */
-export function bandCascade(levels: readonly { shape: Vec3; factors: Factors }[], bandRows: number, dtype: DType, emit: BandSink): BandCascade {
+export function bandCascade(
+  levels: readonly { shape: Vec3; factors: Factors }[], bandRows: number, dtype: DType, emit: BandSink,
+  reduce: BlockReducer = async (...args) => reduceBlock(...args),
+): BandCascade {
   const held: Held[] = levels.map(() => ({ bands: [], received: 0, nextOut: 0 }));
   const feed = async (l: number, planes: PixelArray[]): Promise<void> => {
     const h = held[l]!, [, H] = levels[l]!.shape;
@@ -49,7 +52,7 @@ export function bandCascade(levels: readonly { shape: Vec3; factors: Factors }[]
       const t = h.nextOut, y0 = t * bandRows, rowsOut = Math.min(bandRows, H1 - y0);
       const need = sourceRegionFor({ start: [0, y0, 0], size: [1, rowsOut, W1] }, next.factors, levels[l]!.shape);
       if (h.received < need.start[1] + need.size[1]) break;
-      const out = reduceBand(h, levels[l]!.shape, y0, rowsOut, W1, next.factors, dtype);
+      const out = await reduceBand(h, levels[l]!.shape, y0, rowsOut, W1, next.factors, dtype, reduce);
       h.nextOut++;
       // Drop bands that no later band of the next level reads.
       if (h.nextOut < outBands) {
@@ -66,8 +69,13 @@ export function bandCascade(levels: readonly { shape: Vec3; factors: Factors }[]
   return { push: (planes) => feed(0, planes) };
 }
 
-/** Rows [y0, y0 + rows) of the next level, full width `width`, from the bands held for the finer level of `inShape`. */
-function reduceBand(h: Held, inShape: Vec3, y0: number, rows: number, width: number, factors: Factors, dtype: DType): PixelArray[] {
+/**
+ * Rows [y0, y0 + rows) of the next level, full width `width`, from the bands held for the finer level of `inShape`:
+ * column chunk after column chunk, the channels of a chunk reduced at once (on the reducer's threads).
+ */
+async function reduceBand(
+  h: Held, inShape: Vec3, y0: number, rows: number, width: number, factors: Factors, dtype: DType, reduce: BlockReducer,
+): Promise<PixelArray[]> {
   const channels = h.bands[0]!.planes.length, inWidth = inShape[2];
   const out = Array.from({ length: channels }, () => allocatePixels(dtype, rows * width));
   for (let x0 = 0; x0 < width; x0 += CHUNK_COLUMNS) {
@@ -75,7 +83,7 @@ function reduceBand(h: Held, inShape: Vec3, y0: number, rows: number, width: num
     const region: Region = { start: [0, y0, x0], size: [1, rows, cols] };
     const src = sourceRegionFor(region, factors, inShape);
     const [, r0, c0] = src.start, [, nr, nc] = src.size;
-    for (let c = 0; c < channels; c++) {
+    await Promise.all(Array.from({ length: channels }, async (_, c) => {
       const block = allocatePixels(dtype, nr * nc);
       for (const b of h.bands) {
         const a = Math.max(r0, b.start), e = Math.min(r0 + nr, b.start + b.rows);
@@ -84,9 +92,9 @@ function reduceBand(h: Held, inShape: Vec3, y0: number, rows: number, width: num
           block.set(b.planes[c]!.subarray(s, s + nc), (r - r0) * nc);
         }
       }
-      const reduced = reduceBlock(block, src, inShape, region, factors, dtype);
+      const reduced = await reduce(block, src, inShape, region, factors, dtype);
       for (let r = 0; r < rows; r++) out[c]!.set(reduced.subarray(r * cols, (r + 1) * cols), r * width + x0);
-    }
+    }));
   }
   return out;
 }

@@ -149,3 +149,40 @@ export function reduceBlock(
   }
   return result;
 }
+
+/** Runs reduceBlock somewhere (a Kernels' reduceBlock runs it on a worker pool); same values wherever. */
+export type BlockReducer = (input: PixelArray, inRegion: Region, inShape: Vec3, out: Region, factors: Factors, dtype: DType) => Promise<PixelArray>;
+
+/** One reduction as a pool job: reduceBlock's arguments and the `result` it fills (out's voxels, C order). */
+export interface ReduceJob {
+  input: PixelArray;
+  inRegion: Region;
+  inShape: Vec3;
+  out: Region;
+  factors: Factors;
+  dtype: DType;
+  result: PixelArray;
+}
+
+/**
+ * Output rows [start, end) of a reduction job (rows of out along y; a block with more than one output plane is one
+ * unit, done whole): reduceBlock over those rows and the input rows they read. Every output value depends only on its
+ * own taps, so any split gives reduceBlock's values for the whole block.
+ */
+export function reduceBlockBand(j: ReduceJob, start: number, end: number): void {
+  if (j.out.size[0] > 1 || j.inRegion.size[0] > 1) {
+    j.result.set(reduceBlock(j.input, j.inRegion, j.inShape, j.out, j.factors, j.dtype));
+    return;
+  }
+  const sub: Region = { start: [j.out.start[0], j.out.start[1] + start, j.out.start[2]], size: [1, end - start, j.out.size[2]] };
+  const rows = sourceRegionFor(sub, j.factors, j.inShape), width = j.inRegion.size[2];
+  const first = rows.start[1] - j.inRegion.start[1];
+  const inRegion: Region = { start: [j.inRegion.start[0], rows.start[1], j.inRegion.start[2]], size: [1, rows.size[1], width] };
+  const input = j.input.subarray(first * width, (first + rows.size[1]) * width);
+  j.result.set(reduceBlock(input, inRegion, j.inShape, sub, j.factors, j.dtype), start * j.out.size[2]);
+}
+
+/** Units reduceBlockBand splits a job into: output rows of a one-plane block, else 1. */
+export function reduceUnits(out: Region, inRegion: Region): number {
+  return out.size[0] > 1 || inRegion.size[0] > 1 ? 1 : out.size[1];
+}

@@ -87,7 +87,7 @@ export async function registerRun(fixedPath: string, movingPath: string, runDir:
     };
     const warpedName = fixed.meta.ndim === 2 ? "warped.ome.tif" : /nifti|metaimage|nrrd/.test(fixed.meta.format) ? "warped.nii.gz" : "warped.ome.zarr";
     await writeAtomically(join(runDir, "metrics.json"), (tmp) => writeFile(tmp, `${JSON.stringify(metrics, null, 2)}\n`));
-    await writeImage(warpedSource(moving, result.transform, fixed, { kernels }), join(runDir, warpedName), options.progress ? { progress: options.progress } : {});
+    await writeImage(warpedSource(moving, result.transform, fixed, { kernels }), join(runDir, warpedName), { reduce: kernels.reduceBlock, ...(options.progress ? { progress: options.progress } : {}) });
     await writeAtomically(join(runDir, "qc"), (tmp) => writeRegistrationQc(tmp, {
       fixed, moving, fixedPath, movingPath, transform: result.transform, kernels,
       metric: { name: result.metric.name, before: result.metric.before, after: result.metric.after },

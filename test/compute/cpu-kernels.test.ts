@@ -98,6 +98,25 @@ test("a warp tile's mapping (affine, grid, B-spline, velocity) and multi-channel
   }
 });
 
+test("a pyramid reduction gives the reference's bytes on every thread count (2D block split by rows, 3D block whole)", async () => {
+  const { randomPlane } = await import("../warp/warp-fixtures.js");
+  const { sourceRegionFor } = await import("../../src/pyramid/reduce.js");
+  const cases = [
+    { inShape: [1, 301, 257] as Vec3, out: { start: [0, 17, 9] as Vec3, size: [1, 61, 47] as Vec3 }, factors: [1, 2, 2] as const, dtype: "uint8" as const },
+    { inShape: [1, 301, 257] as Vec3, out: { start: [0, 120, 100] as Vec3, size: [1, 31, 29] as Vec3 }, factors: [1, 2, 2] as const, dtype: "float32" as const },
+    { inShape: [21, 30, 26] as Vec3, out: { start: [2, 3, 4] as Vec3, size: [5, 7, 6] as Vec3 }, factors: [2, 2, 2] as const, dtype: "uint16" as const },
+  ];
+  for (const { inShape, out, factors, dtype } of cases) {
+    const inRegion = sourceRegionFor(out, [...factors], inShape);
+    const input = randomPlane(dtype, inRegion.size[0] * inRegion.size[1] * inRegion.size[2], 9);
+    const want = await referenceKernels.reduceBlock(input, inRegion, inShape, out, [...factors], dtype);
+    for (const k of backends) {
+      const got = await k.reduceBlock(input, inRegion, inShape, out, [...factors], dtype);
+      assert.deepEqual(bytes(got), bytes(want), `${k.name} ${dtype} ${inShape}`);
+    }
+  }
+});
+
 test("smoothing, gradient, composition, exp, Jacobian and B-spline coefficients give the same bytes on every thread count", async () => {
   for (const shape of SHAPES) {
     const img = randomImage(74, shape), u = smoothField(75, shape, 3), v = smoothField(76, shape, 2);

@@ -53,12 +53,13 @@ export function registerWarp(program: Command, globals: () => GlobalOptions): vo
     const moving = await openImage(movingPath);
     const pool = createPool(threads);
     try {
+      const kernels = cpuKernels(pool);
       const warped = warpedSource(moving, transform, reference, {
-        level, kernels: cpuKernels(pool), labels: Boolean(raw.labels),
+        level, kernels, labels: Boolean(raw.labels),
         ...(interpolation ? { interpolation } : {}),
         ...(raw.channels ? { channels: parseChannels(raw.channels, moving.meta.channels.length) } : {}),
       });
-      await writeImage(warped, raw.output, { ...options, progress: reporter.progress });
+      await writeImage(warped, raw.output, { ...options, progress: reporter.progress, reduce: kernels.reduceBlock });
       const seconds = (performance.now() - t0) / 1000;
       const [z, y, x] = warped.meta.levels[0]!.shape;
       reporter.summary(`warped ${movingPath} → ${raw.output}`, {

@@ -18,6 +18,7 @@ import type { Vec3 } from "../../core/space.js";
 import type { Kernels } from "../kernels.js";
 import type { Pool } from "./pool.js";
 import { mappedBounds, type TileMapper } from "../../warp/tile-mapper.js";
+import { reduceUnits } from "../../pyramid/reduce.js";
 import { wasmKernels } from "../wasm/wasm-module.js";
 
 /** The Kernels interface on `pool`; the pool stays the caller's to close. Results are byte-identical to the reference. */
@@ -94,6 +95,11 @@ export function cpuKernels(pool: Pool): Kernels {
       const coords = pool.allocate.float64(mapper.ndim * voxelCount(region.size)), bounds = pool.allocate.float64(7 * rows);
       await pool.run("mapTile", { mapper: shared, region, movingShape, coords, bounds }, rows);
       return { coords, bounds: mappedBounds(bounds) };
+    },
+    async reduceBlock(input, inRegion, inShape, out, factors, dtype) {
+      const result = pool.pixels(dtype, voxelCount(out.size));
+      await pool.run("reduceBlock", { input: pool.share(input), inRegion, inShape, out, factors, dtype, result }, reduceUnits(out, inRegion));
+      return result;
     },
     async sampleWindow(sampling) {
       // Positions are the unit of work: each worker samples every channel over its share of them.

@@ -9,6 +9,7 @@ import { resampleAffineBand } from "../../kernels/resample-affine.js";
 import { resampleFieldBand } from "../../kernels/resample-field.js";
 import { sampleWindowBand } from "../../kernels/sample-window.js";
 import { mapTileBand } from "../../warp/tile-mapper.js";
+import { reduceBlockBand } from "../../pyramid/reduce.js";
 import { composeBandFast } from "../wasm/compose-fields.js";
 import { resampleAtBandFast, resampleMappedBandFast } from "../wasm/resample-at.js";
 import { smoothPassBandFast } from "../wasm/smooth-pass.js";
@@ -27,6 +28,7 @@ export const BAND_KERNELS = {
   blockSums: blockSumsBand,
   sampleWindow: sampleWindowBand,
   mapTile: mapTileBand,
+  reduceBlock: reduceBlockBand,
 } as const;
 
 export type KernelName = keyof typeof BAND_KERNELS;

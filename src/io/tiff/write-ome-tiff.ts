@@ -74,7 +74,7 @@ function newLevel(width: number, height: number, tile: number, planes: number): 
  * of at most 32 MiB) plus the reduction's working set, not by the image; the reduced levels' compressed tiles wait in
  * spool files beside `path` (removed at the end). Same input and options give the same bytes.
  *
- * Honours tileSize (multiple of 16, default 512), compression ("deflate" default, or "none"), levels, channelNames,
+ * Honours tileSize (multiple of 16, default 512), compression ("deflate" default, or "none"), levels, channelNames, reduce,
  * progress ({stage: "write level N", unit: "tiles"}) and signal; rejects chunkDepth and zarrVersion.
  * @throws OptionError for a bad option, AbortedError when `signal` fires; source read errors pass through.
  */
@@ -123,7 +123,7 @@ export async function writeOmeTiff(source: Source, path: string, options: WriteO
         abortCheck();
         const sink = sinks[l]!;
         for (let gx = 0; gx < sink.lv.across; gx += sink.group) await writeGroup(context, sink, z, band, gx, planes, widths[l]!, 0);
-      });
+      }, options.reduce);
       const level0 = sinks[0]!;
       // The source's groups in file order; the next one is read while this one is compressed and reduced.
       const groups: { ty: number; gx: number }[] = [];
