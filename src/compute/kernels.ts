@@ -26,6 +26,11 @@ export interface Kernels {
   resampleMapped(image: Image, matrix: ArrayLike<number>, field: Field, options?: ResampleOptions): Promise<ResampleResult>;
   /** A warp tile's moving positions, clipped to the moving image of `movingShape`, and their bounds (warp/tile-mapper.ts mapTile). */
   mapTile(mapper: TileMapper, region: Region, movingShape: Vec3): Promise<MappedTile>;
+  /**
+   * Hands back arrays this backend returned (mapTile's coords, sampleWindow's planes) once the caller is done with
+   * them, so the next call can reuse their memory; the caller must not touch them afterwards. Others are ignored.
+   */
+  release(...arrays: PixelArray[]): void;
   /** A block of a pyramid level reduced to the next (pyramid/reduce.ts reduceBlock), in `dtype`. */
   reduceBlock(input: PixelArray, inRegion: Region, inShape: Vec3, out: Region, factors: Factors, dtype: DType): Promise<PixelArray>;
   /** Every channel of a warp's moving window at the same positions, in the window's dtype (kernels/sample-window.ts). */

@@ -25,6 +25,7 @@ export const referenceKernels: Kernels = {
   resampleMapped: async (image, matrix, field, options) => resampleMapped(image, matrix, field, options),
   mapTile: async (mapper, region, movingShape) => mapTile(mapper, region, movingShape),
   sampleWindow: async (sampling) => sampleWindow(sampling),
+  release: () => undefined,
   reduceBlock: async (input, inRegion, inShape, out, factors, dtype) => reduceBlock(input, inRegion, inShape, out, factors, dtype),
   bsplineCoefficients: async (image) => bsplineCoefficients(image),
   gaussianSmooth: async (image, sigma, options) => gaussianSmooth(image, sigma, options),

@@ -185,7 +185,11 @@ async function readWarped(plan: WarpPlan, meta: ImageMeta, region: Region, level
   const pieces = splitRegion(region, plan.tileVoxels);
   const warpPiece = async (piece: Region): Promise<PixelArray[]> => {
     const prepared = await preparePiece(plan, piece, movingChannels, signal);
-    return samplePiece(plan, prepared, prepared.planes ? await prepared.planes : undefined, movingChannels.length);
+    try {
+      return await samplePiece(plan, prepared, prepared.planes ? await prepared.planes : undefined, movingChannels.length);
+    } finally {
+      if (prepared.coords) plan.kernels.release(prepared.coords);
+    }
   };
   if (pieces.length === 1) return warpPiece(pieces[0]!);
   const outs = movingChannels.map(() => filledPlane(meta.dtype, voxelCount(region.size), 0));
@@ -198,6 +202,7 @@ async function readWarped(plan: WarpPlan, meta: ImageMeta, region: Region, level
       if (signal?.aborted) throw new AbortedError(`reading ${meta.path}`);
       const job = warpPiece(piece).then((sampled) => {
         sampled.forEach((p, c) => pastePiece(outs[c]!, region, p, piece));
+        plan.kernels.release(...sampled);
       });
       job.catch(() => undefined); // raised by the awaits below, not as an unhandled rejection
       inFlight.push(job);

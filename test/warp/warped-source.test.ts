@@ -341,3 +341,27 @@ test("nearest and linear warps equal resampleAt over the whole moving image + ca
     }
   }
 });
+
+test("on the worker pool (mapping, sampling, recycled buffers) a many-piece warp gives the reference kernels' bytes", async () => {
+  const { createPool } = await import("../../src/compute/cpu/pool.js");
+  const { cpuKernels } = await import("../../src/compute/cpu/cpu-kernels.js");
+  const pool = createPool(2);
+  try {
+    const shape: Vec3 = [1, 700, 900], fixed = space2d(0.1, [0.8, 1.1], [5.5, -3.2]);
+    const moving = randomSource(shape, "uint8", space2d(-0.05, [0.9, 1.0], [12, 4]), 3, 8);
+    const t = transform2d(shape, fixed);
+    for (const interpolation of ["nearest", "linear"] as Interpolation[]) {
+      // About 130 pieces of 5000 voxels, most of one size: the pool's buffers are handed back and reused many times.
+      const options: WarpOptions = { interpolation, fill: 9, tileVoxels: 5000 };
+      const want = await warpedSource(moving, t, referenceMeta(shape, fixed), options).read(fullRegion(shape), 0);
+      const kernels = cpuKernels(pool);
+      for (let round = 0; round < 2; round++) {
+        const got = await warpedSource(moving, t, referenceMeta(shape, fixed), { ...options, kernels }).read(fullRegion(shape), 0);
+        got.forEach((p, c) => sameBytes(p, want[c]!, `${interpolation} round ${round} channel ${c}`));
+        kernels.release(new Float64Array(8), want[0]!); // arrays the backend did not make are ignored
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+});

@@ -1,6 +1,7 @@
 // The CPU backend: each kernel checked as in kernels/, then its bands run on the worker pool over shared memory.
 // Multi-pass kernels (B-spline prefilter, separable smoothing) run one pool call per pass, so passes never overlap.
 
+import { allocatePixels, type DType, type PixelArray } from "../../core/dtype.js";
 import { voxelCount } from "../../core/space.js";
 import { blockCount, combineBlockSums } from "../../kernels/block-sums.js";
 import { prefilterUnits } from "../../kernels/bspline-prefilter.js";
@@ -21,8 +22,33 @@ import { mappedBounds, type TileMapper } from "../../warp/tile-mapper.js";
 import { reduceUnits } from "../../pyramid/reduce.js";
 import { wasmKernels } from "../wasm/wasm-module.js";
 
+/** Arrays of one size kept for reuse (cpuKernels' release). */
+const BIN_DEPTH = 8;
+/** Array sizes kept for reuse at once. */
+const BIN_SIZES = 8;
+
 /** The Kernels interface on `pool`; the pool stays the caller's to close. Results are byte-identical to the reference. */
 export function cpuKernels(pool: Pool): Kernels {
+  // Output arrays this backend made for a warp (mapTile's positions, sampleWindow's planes), handed back by release()
+  // and kept by type and length for the next tile: a warp asks for the same few sizes thousands of times, and fresh
+  // shared memory costs page faults and forced collections. Only arrays made here are taken back (`ours`), at most
+  // BIN_DEPTH of a size and BIN_SIZES sizes (edge tiles bring odd sizes; the oldest size is dropped).
+  const bins = new Map<string, PixelArray[]>(), ours = new WeakSet<PixelArray>();
+  const take = (dtype: DType, n: number): PixelArray => {
+    const a = bins.get(`${allocatePixels(dtype, 0).constructor.name}:${n}`)?.pop() ?? pool.pixels(dtype, n);
+    ours.add(a);
+    return a;
+  };
+  const release = (...arrays: PixelArray[]): void => {
+    for (const a of arrays) {
+      if (!ours.has(a)) continue;
+      ours.delete(a);
+      const key = `${a.constructor.name}:${a.length}`, bin = bins.get(key) ?? [];
+      if (bin.length < BIN_DEPTH) bin.push(a);
+      bins.set(key, bin);
+      if (bins.size > BIN_SIZES) bins.delete(bins.keys().next().value!);
+    }
+  };
   // A warp's mapper with its arrays (the displacement grid above all) copied to shared memory once, not per tile.
   const sharedMappers = new WeakMap<TileMapper, TileMapper>();
   const shareArrays = <T>(value: T): T => {
@@ -92,7 +118,7 @@ export function cpuKernels(pool: Pool): Kernels {
       let shared = sharedMappers.get(mapper);
       if (!shared) sharedMappers.set(mapper, (shared = shareArrays(mapper)));
       const rows = region.size[0] * region.size[1];
-      const coords = pool.allocate.float64(mapper.ndim * voxelCount(region.size)), bounds = pool.allocate.float64(7 * rows);
+      const coords = take("float64", mapper.ndim * voxelCount(region.size)) as Float64Array, bounds = pool.allocate.float64(7 * rows);
       await pool.run("mapTile", { mapper: shared, region, movingShape, coords, bounds }, rows);
       return { coords, bounds: mappedBounds(bounds) };
     },
@@ -104,10 +130,11 @@ export function cpuKernels(pool: Pool): Kernels {
     async sampleWindow(sampling) {
       // Positions are the unit of work: each worker samples every channel over its share of them.
       const planes = sampling.planes.map((p) => pool.share(p)), coords = pool.share(sampling.coords);
-      const outs = planes.map(() => pool.pixels(sampling.dtype, sampling.n));
+      const outs = planes.map(() => take(sampling.dtype, sampling.n));
       await pool.run("sampleWindow", { ...sampling, planes, coords, outs }, sampling.n);
       return outs;
     },
+    release,
     bsplineCoefficients: coefficients,
     async gaussianSmooth(image, sigma, options) {
       checkImage("gaussianSmooth: image", image);
