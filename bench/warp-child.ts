@@ -36,8 +36,8 @@ function deformable(n: number): RegistrationTransform {
   };
 }
 
-const pool = createPool(availableParallelism());
-const warped = warpedSource(moving, deformable(size), { meta: moving.meta }, { interpolation, kernels: cpuKernels(pool) });
+const pool = createPool(availableParallelism()), kernels = cpuKernels(pool);
+const warped = warpedSource(moving, deformable(size), { meta: moving.meta }, { interpolation, kernels });
 const t0 = performance.now();
 let checksum = 0;
 if (out === "-") {
@@ -49,7 +49,7 @@ if (out === "-") {
     }
   }
 } else {
-  await writeImage(warped, out!, compression ? { compression: compression as Compression } : {});
+  await writeImage(warped, out!, { reduce: kernels.reduceBlock, ...(compression ? { compression: compression as Compression } : {}) });
 }
 const seconds = (performance.now() - t0) / 1000;
 await warped.close();

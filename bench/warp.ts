@@ -60,8 +60,8 @@ export async function benchWarp(options: { size: number }): Promise<string> {
       `Moving: ${n}×${n} uint8, 3 channels (\`terareg generate --channels 3 --levels 1\`, deflate tiles of 512², or the same texture computed on the fly). ` +
         "Transform: 0.1 rad rotation and 2 % zoom about the centre, then a smooth displacement of up to 20 px on a 33×33 lattice. " +
         `Output: the fixed grid (= the moving grid), written by \`writeImage(warpedSource(...))\` as pyramidal OME-TIFF (deflate). ` +
-        `Mpx/s counts output pixels (each with 3 channels) over the warp-and-write time, not process start-up. Mapping and sampling on the worker pool (all cores, as \`terareg warp\`); ` +
-        "deflate and the input's inflate on Node's thread pool; the pyramid's reduction on the main thread. " +
+        `Mpx/s counts output pixels (each with 3 channels) over the warp-and-write time, not process start-up. Mapping, sampling and the pyramid's reduction on the worker pool (all cores, as \`terareg warp\`); ` +
+        "deflate and the input's inflate on Node's thread pool. " +
         `Peak RSS is the whole child process's; an empty \`node\` process peaks at ${mb(Number(base.stdout))}. ` +
         `What limits the deflate rows: zlib (level 6, as the writer) compresses this texture at ${codec.toFixed(0)} MB/s on one core, and a 3-channel ` +
         `pyramid stores about 4 bytes per output pixel, so deflate alone caps the warp at ${((codec / 4) * availableParallelism()).toFixed(0)} Mpx/s on ` +
