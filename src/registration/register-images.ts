@@ -27,7 +27,7 @@ import { createField, type Field, type Image } from "../kernels/types.js";
 import type { BSplineLattice } from "../kernels/bspline-lattice.js";
 
 export type MetricChoice = "auto" | "ncc" | "mi" | "mse";
-export type DenseMode = "greedy" | "svf" | "bspline" | "bspline-greedy" | "none";
+export type DenseMode = "greedy" | "svf" | "symmetric" | "bspline" | "bspline-greedy" | "none";
 
 export interface RegisterOptions {
   /** @default "accurate" */
@@ -220,7 +220,7 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
     };
     const greedy = (initial?: { displacement: Field; level: LevelImage }) => registerGreedy(fixedLevels, movingLevels, affine.matrix, ndim, {
       ...common, sigmaUpdate: params.sigmaUpdate, sigmaField: params.sigmaField, stepVoxels: params.stepVoxels,
-      mode: mode === "svf" ? "svf" : "greedy", ...(initial ? { initial } : {}),
+      mode: mode === "svf" || mode === "symmetric" ? mode : "greedy", ...(initial ? { initial } : {}),
     }, kernels);
     const bspline = { ...common, gridSpacingVoxels: params.gridSpacing, bendingWeight: params.bendingWeight };
     let dense;
@@ -244,9 +244,9 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
       after = denseAfter;
       jacobianMap = jacobianDeterminant(u);
       jacobian = jacobianStats(jacobianMap);
-      // Each mode stores what it optimised: the velocity (svf), the coefficient lattice (bspline), else the field.
-      if (mode === "svf") {
-        if (!dense.velocity) throw new Error("registerGreedy in mode svf returned no velocity");
+      // Each mode stores what it optimised: the velocity (svf, symmetric), the coefficient lattice (bspline), else the field.
+      if (mode === "svf" || mode === "symmetric") {
+        if (!dense.velocity) throw new Error(`registerGreedy in mode ${mode} returned no velocity`);
         transform.velocity = toPhysical(dense.velocity, finest.space);
       } else if (lattice) {
         transform.bspline = bsplineGridFromLattice(lattice, finest.space);

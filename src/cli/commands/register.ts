@@ -44,7 +44,7 @@ interface RawRegister extends RawChunkOptions {
 }
 
 const METRICS: readonly MetricChoice[] = ["auto", "ncc", "mi", "mse"];
-const DENSE: readonly DenseMode[] = ["greedy", "svf", "bspline", "bspline-greedy", "none"];
+const DENSE: readonly DenseMode[] = ["greedy", "svf", "symmetric", "bspline", "bspline-greedy", "none"];
 const DOFS: readonly AffineDof[] = ["translation", "rigid", "similarity", "affine"];
 
 /** The regularisation flags given (the preset supplies the others). */
@@ -138,7 +138,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
     .requiredOption("-o, --output <run>", "run directory to create: transform/, warped image, metrics.json, qc/report.html")
     .option("--preset <name>", `parameter set: ${PRESETS.join(", ")}`, "accurate")
     .option("--metric <name>", "similarity: auto (MI for affine, local NCC for deformable), ncc, mi or mse", "auto")
-    .option("--deformable <mode>", `dense stage: ${DENSE.join(", ")} (svf: stationary velocity, diffeomorphic by scaling and squaring; bspline: free-form deformation with bending energy; bspline-greedy: a B-spline on the coarse levels, then greedy from it; default: greedy in memory, bspline-greedy for the global stage of the chunked flow)`)
+    .option("--deformable <mode>", `dense stage: ${DENSE.join(", ")} (svf: stationary velocity, diffeomorphic by scaling and squaring; symmetric: a stationary velocity driven from both images towards their midpoint, so swapping them inverts it; bspline: free-form deformation with bending energy; bspline-greedy: a B-spline on the coarse levels, then greedy from it; default: greedy in memory, bspline-greedy for the global stage of the chunked flow)`)
     .option("--sigma-update <voxels>", "greedy: Gaussian σ of each update, the fluid term (default 1.732 fast, 3 accurate)")
     .option("--sigma-field <voxels>", "greedy: Gaussian σ of the whole field after each update, the elastic term (default 0.707 fast, 1.5 accurate)")
     .option("--ncc-radius <voxels>", "local NCC window radius (default 2 fast, 3 accurate)")
