@@ -6,6 +6,7 @@ import type { Vec3 } from "../core/space.js";
 import type { Kernels } from "../compute/kernels.js";
 import { maxNorm, scaleField, addFields } from "../kernels/field-arithmetic.js";
 import { createField, type Field } from "../kernels/types.js";
+import { checkElastic, solveElastic, type ElasticOptions } from "../kernels/linear-elasticity.js";
 import { localNccFast } from "../compute/wasm/local-ncc.js";
 import { mattesMutualInformation } from "../metrics/mattes-mutual-information.js";
 import { meanSquares } from "../metrics/mean-squares.js";
@@ -26,6 +27,11 @@ export interface GreedyOptions {
   iterations: number[];
   /** Gaussian σ (voxels) of each update: the "fluid" regularisation. @default 1.732 (greedy's default) */
   sigmaUpdate?: number;
+  /**
+   * Regularise each update by linear elasticity instead of the σ-update Gaussian: the update solves
+   * (I − μΔ − (λ + μ)∇∇·) w = force (kernels/linear-elasticity.ts). @default none
+   */
+  elastic?: ElasticOptions;
   /** Gaussian σ (voxels) applied to the whole field after each update: the "elastic" one. @default 0.707 */
   sigmaField?: number;
   /** Largest displacement of one update, in voxels. @default 0.5 */
@@ -143,7 +149,7 @@ export async function upsampleField(u: Field, coarse: LevelImage, fine: LevelIma
 /**
  * Greedy diffeomorphic registration of `movingLevels` to `fixedLevels` (coarsest first) on top of the affine
  * `affine` (fixed physical → moving physical). Each iteration: force = −∂C/∂u, smoothed by sigmaUpdate, scaled to
- * at most stepVoxels, then u ← u ∘ update (mode "greedy") or v ← v + update, u = exp(v) (mode "svf"); then the
+ * at most stepVoxels (or, with `elastic`, the force's linear-elastic solve instead of the smoothing), then u ← u ∘ update (mode "greedy") or v ← v + update, u = exp(v) (mode "svf"); then the
  * field (or velocity) is smoothed by sigmaField. Mode "symmetric" measures the metric at the midpoint, between the
  * moving image pulled by exp(v/2) and the fixed one by exp(−v/2), and takes ½(f_M − f_F) as the force on v
  * (the midpoint scheme of SyN, in the stationary-velocity form of symmetric log-demons); the rest is as "svf".
@@ -156,6 +162,7 @@ export async function registerGreedy(
   const mode = options.mode ?? "greedy";
   if (options.initial && mode !== "greedy") throw new OptionError("initial", "a displacement", "mode \"greedy\" (a velocity field cannot start from a displacement)");
   if (mode !== "greedy" && mode !== "svf" && mode !== "symmetric") throw new OptionError("mode", mode, '"greedy", "svf" or "symmetric"');
+  if (options.elastic) checkElastic("elastic", options.elastic);
   const tol = options.tolerance ?? 1e-4;
   let u: Field | undefined, v: Field | undefined;
   const levels: GreedyResult["levels"] = [];
@@ -181,7 +188,7 @@ export async function registerGreedy(
         const old = history[history.length - 11]!;
         if (old - value < tol * Math.abs(old)) break;
       }
-      let update = await kernels.gaussianSmoothField(force, options.sigmaUpdate ?? 1.732);
+      let update = options.elastic ? solveElastic(force, options.elastic).field : await kernels.gaussianSmoothField(force, options.sigmaUpdate ?? 1.732);
       const norm = maxNorm(update);
       if (!(norm > 0)) break;
       update = scaleField(update, (options.stepVoxels ?? 0.5) / norm);

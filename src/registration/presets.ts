@@ -18,6 +18,8 @@ export interface PresetParameters {
   sigmaUpdate: number;
   /** Greedy: Gaussian σ (voxels) applied to the whole field after each update (the "elastic" term). */
   sigmaField: number;
+  /** Greedy: linear elasticity (Lamé μ, λ in voxels²) in place of sigmaUpdate; none in either preset. */
+  elastic?: { mu: number; lambda: number };
   stepVoxels: number;
   /** B-spline: knot spacing in voxels of the finest registration level. */
   gridSpacing: number;
@@ -25,8 +27,8 @@ export interface PresetParameters {
   bendingWeight: number;
 }
 
-/** The regularisation a run may override (CLI --sigma-update, --sigma-field, --ncc-radius, --grid-spacing, --bending-weight). */
-export type Regularization = Partial<Pick<PresetParameters, "sigmaUpdate" | "sigmaField" | "nccRadius" | "gridSpacing" | "bendingWeight">>;
+/** The regularisation a run may override (CLI --sigma-update, --sigma-field, --elastic, --ncc-radius, --grid-spacing, --bending-weight). */
+export type Regularization = Partial<Pick<PresetParameters, "sigmaUpdate" | "sigmaField" | "elastic" | "nccRadius" | "gridSpacing" | "bendingWeight">>;
 
 // Greedy σ (fluid / elastic, voxels): fast keeps greedy's 1.732 / 0.707; accurate smooths more, 3 / 1.5, measured on
 // the ANHIR pairs and the peers' 1024² pair (BENCHMARKS.md, "Regularisation"): lung rTRE 0.00500 → 0.00421, kidney

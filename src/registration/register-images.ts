@@ -219,7 +219,7 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
       ...(denseMetric === "ncc" ? { radius: params.nccRadius } : {}), ...(options.signal ? { signal: options.signal } : {}),
     };
     const greedy = (initial?: { displacement: Field; level: LevelImage }) => registerGreedy(fixedLevels, movingLevels, affine.matrix, ndim, {
-      ...common, sigmaUpdate: params.sigmaUpdate, sigmaField: params.sigmaField, stepVoxels: params.stepVoxels,
+      ...common, sigmaUpdate: params.sigmaUpdate, sigmaField: params.sigmaField, stepVoxels: params.stepVoxels, ...(params.elastic ? { elastic: params.elastic } : {}),
       mode: mode === "svf" || mode === "symmetric" ? mode : "greedy", ...(initial ? { initial } : {}),
     }, kernels);
     const bspline = { ...common, gridSpacingVoxels: params.gridSpacing, bendingWeight: params.bendingWeight };

@@ -27,6 +27,7 @@ interface RawRegister extends RawChunkOptions {
   deformable?: string;
   sigmaUpdate?: string;
   sigmaField?: string;
+  elastic?: string;
   nccRadius?: string;
   gridSpacing?: string;
   bendingWeight?: string;
@@ -47,11 +48,20 @@ const METRICS: readonly MetricChoice[] = ["auto", "ncc", "mi", "mse"];
 const DENSE: readonly DenseMode[] = ["greedy", "svf", "symmetric", "bspline", "bspline-greedy", "none"];
 const DOFS: readonly AffineDof[] = ["translation", "rigid", "similarity", "affine"];
 
+/** --elastic MU,LAMBDA: Lamé parameters in voxels², μ > 0 and λ ≥ −μ. */
+function parseElastic(text: string): { mu: number; lambda: number } {
+  const parts = text.split(",");
+  if (parts.length !== 2) throw new OptionError("--elastic", text, "MU,LAMBDA, e.g. 4,4 (Lamé parameters in voxels²)");
+  const mu = parseNumber("--elastic (mu)", parts[0]!.trim(), 1e-3, 1e4), lambda = parseNumber("--elastic (lambda)", parts[1]!.trim(), -mu, 1e6);
+  return { mu, lambda };
+}
+
 /** The regularisation flags given (the preset supplies the others). */
 function parseRegularization(raw: RawRegister): Regularization {
   return {
     ...(raw.sigmaUpdate !== undefined ? { sigmaUpdate: parseNumber("--sigma-update", raw.sigmaUpdate, 0, 64) } : {}),
     ...(raw.sigmaField !== undefined ? { sigmaField: parseNumber("--sigma-field", raw.sigmaField, 0, 64) } : {}),
+    ...(raw.elastic !== undefined ? { elastic: parseElastic(raw.elastic) } : {}),
     ...(raw.nccRadius !== undefined ? { nccRadius: parseInteger("--ncc-radius", raw.nccRadius, 1, 32) } : {}),
     ...(raw.gridSpacing !== undefined ? { gridSpacing: parseNumber("--grid-spacing", raw.gridSpacing, 1, 4096) } : {}),
     ...(raw.bendingWeight !== undefined ? { bendingWeight: parseNumber("--bending-weight", raw.bendingWeight, 0, 1e6) } : {}),
@@ -141,6 +151,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
     .option("--deformable <mode>", `dense stage: ${DENSE.join(", ")} (svf: stationary velocity, diffeomorphic by scaling and squaring; symmetric: a stationary velocity driven from both images towards their midpoint, so swapping them inverts it; bspline: free-form deformation with bending energy; bspline-greedy: a B-spline on the coarse levels, then greedy from it; default: greedy in memory, bspline-greedy for the global stage of the chunked flow)`)
     .option("--sigma-update <voxels>", "greedy: Gaussian σ of each update, the fluid term (default 1.732 fast, 3 accurate)")
     .option("--sigma-field <voxels>", "greedy: Gaussian σ of the whole field after each update, the elastic term (default 0.707 fast, 1.5 accurate)")
+    .option("--elastic <mu,lambda>", "greedy, svf, symmetric: regularise each update by linear elasticity instead of --sigma-update: solve (I − μΔ − (λ+μ)∇∇·) w = force by conjugate gradients (Lamé μ, λ in voxels²; smoothing over about √μ voxels, nearly volume-preserving when λ ≫ μ; in memory and for the chunked flow's global stage)")
     .option("--ncc-radius <voxels>", "local NCC window radius (default 2 fast, 3 accurate)")
     .option("--grid-spacing <voxels>", "bspline: knot spacing in voxels of the registration level (default 16)")
     .option("--bending-weight <w>", "bspline: weight of the bending energy against the metric (default 0.01)")
