@@ -23,7 +23,7 @@ export interface WriteOptions {
   signal?: AbortSignal;
   /**
    * Runs the pyramid's reductions, e.g. a Kernels' reduceBlock on the worker pool: where they run, never what they
-   * produce, so writers that build no pyramid from bands (all but OME-TIFF) ignore it. @default reduceBlock on the calling thread
+   * produce, so writers that build no pyramid (single-level formats) ignore it. @default reduceBlock on the calling thread
    */
   reduce?: BlockReducer;
 }

@@ -165,24 +165,34 @@ export interface ReduceJob {
 }
 
 /**
- * Output rows [start, end) of a reduction job (rows of out along y; a block with more than one output plane is one
- * unit, done whole): reduceBlock over those rows and the input rows they read. Every output value depends only on its
- * own taps, so any split gives reduceBlock's values for the whole block.
+ * Units [start, end) of a reduction job (reduceUnits) — output planes along z when the block has more than one, else
+ * output rows along y — by reduceBlock over those units and the input planes or rows they read. Every output value depends only
+ * on its own taps, so any split gives reduceBlock's values for the whole block.
  */
 export function reduceBlockBand(j: ReduceJob, start: number, end: number): void {
-  if (j.out.size[0] > 1 || j.inRegion.size[0] > 1) {
+  if (j.out.size[0] === 1 && j.inRegion.size[0] > 1) {
+    // One output plane from several input planes: rows are not contiguous runs of the input, so the block is one unit.
     j.result.set(reduceBlock(j.input, j.inRegion, j.inShape, j.out, j.factors, j.dtype));
     return;
   }
-  const sub: Region = { start: [j.out.start[0], j.out.start[1] + start, j.out.start[2]], size: [1, end - start, j.out.size[2]] };
-  const rows = sourceRegionFor(sub, j.factors, j.inShape), width = j.inRegion.size[2];
-  const first = rows.start[1] - j.inRegion.start[1];
-  const inRegion: Region = { start: [j.inRegion.start[0], rows.start[1], j.inRegion.start[2]], size: [1, rows.size[1], width] };
-  const input = j.input.subarray(first * width, (first + rows.size[1]) * width);
-  j.result.set(reduceBlock(input, inRegion, j.inShape, sub, j.factors, j.dtype), start * j.out.size[2]);
+  const axis = j.out.size[0] > 1 ? 0 : 1;
+  const subStart: Vec3 = [...j.out.start], subSize: Vec3 = [...j.out.size];
+  subStart[axis] += start;
+  subSize[axis] = end - start;
+  const sub: Region = { start: subStart, size: subSize };
+  const need = sourceRegionFor(sub, j.factors, j.inShape);
+  // The input's planes (axis 0) or rows (axis 1) that the units read: whole, contiguous runs of the block.
+  const [, iy, ix] = j.inRegion.size, run = axis === 0 ? iy * ix : ix;
+  const first = need.start[axis]! - j.inRegion.start[axis]!, count = need.size[axis]!;
+  const inStart: Vec3 = [...j.inRegion.start], inSize: Vec3 = [...j.inRegion.size];
+  inStart[axis] = need.start[axis]!;
+  inSize[axis] = count;
+  const input = j.input.subarray(first * run, (first + count) * run);
+  const unit = axis === 0 ? j.out.size[1] * j.out.size[2] : j.out.size[2];
+  j.result.set(reduceBlock(input, { start: inStart, size: inSize }, j.inShape, sub, j.factors, j.dtype), start * unit);
 }
 
-/** Units reduceBlockBand splits a job into: output rows of a one-plane block, else 1. */
+/** Units reduceBlockBand splits a job into: output planes of a volume block, else output rows (1 for one plane of a volume). */
 export function reduceUnits(out: Region, inRegion: Region): number {
-  return out.size[0] > 1 || inRegion.size[0] > 1 ? 1 : out.size[1];
+  return out.size[0] > 1 ? out.size[0] : inRegion.size[0] > 1 ? 1 : out.size[1];
 }

@@ -98,13 +98,15 @@ test("a warp tile's mapping (affine, grid, B-spline, velocity) and multi-channel
   }
 });
 
-test("a pyramid reduction gives the reference's bytes on every thread count (2D block split by rows, 3D block whole)", async () => {
+test("a pyramid reduction gives the reference's bytes on every thread count (2D blocks split by rows, volumes by planes)", async () => {
   const { randomPlane } = await import("../warp/warp-fixtures.js");
   const { sourceRegionFor } = await import("../../src/pyramid/reduce.js");
   const cases = [
     { inShape: [1, 301, 257] as Vec3, out: { start: [0, 17, 9] as Vec3, size: [1, 61, 47] as Vec3 }, factors: [1, 2, 2] as const, dtype: "uint8" as const },
     { inShape: [1, 301, 257] as Vec3, out: { start: [0, 120, 100] as Vec3, size: [1, 31, 29] as Vec3 }, factors: [1, 2, 2] as const, dtype: "float32" as const },
     { inShape: [21, 30, 26] as Vec3, out: { start: [2, 3, 4] as Vec3, size: [5, 7, 6] as Vec3 }, factors: [2, 2, 2] as const, dtype: "uint16" as const },
+    { inShape: [21, 30, 26] as Vec3, out: { start: [10, 3, 4] as Vec3, size: [1, 7, 6] as Vec3 }, factors: [2, 2, 2] as const, dtype: "int16" as const },
+    { inShape: [7, 30, 26] as Vec3, out: { start: [1, 2, 3] as Vec3, size: [4, 9, 8] as Vec3 }, factors: [1, 2, 2] as const, dtype: "float32" as const },
   ];
   for (const { inShape, out, factors, dtype } of cases) {
     const inRegion = sourceRegionFor(out, [...factors], inShape);

@@ -11,7 +11,7 @@ import type { Source } from "../../core/source.js";
 import type { ImageMeta, LevelInfo, Region, Vec3 } from "../../core/space.js";
 import { pyramidLevels } from "../../pyramid/levels.js";
 import { reducedReader, type RegionReader } from "../../pyramid/reduced-reader.js";
-import type { Factors } from "../../pyramid/reduce.js";
+import type { BlockReducer, Factors } from "../../pyramid/reduce.js";
 import type { WriteOptions } from "../write-options.js";
 import { parseV2Array, parseV3Array, readJsonFile } from "./array-metadata.js";
 import { createArrayReader } from "./array-reader.js";
@@ -56,6 +56,8 @@ export interface PyramidWrite {
   stage: (level: number) => string;
   progress?: ProgressFn;
   signal?: AbortSignal;
+  /** Runs the reductions (WriteOptions.reduce). @default reduceBlock on the calling thread */
+  reduce?: BlockReducer;
 }
 
 /** Dataset path of level `l` inside the image group. */
@@ -99,7 +101,7 @@ export async function writePyramid(w: PyramidWrite): Promise<void> {
     if (l === 0) read = w.readLevel0;
     else {
       const finer = l - 1 < w.firstLevel ? w.readLevel0 : await readBack(w, l - 1, channelCount);
-      read = inSlabs(reducedReader(finer, levels[l - 1]!.shape, lv.factors, meta.dtype), meta.dtype, channelCount);
+      read = inSlabs(reducedReader(finer, levels[l - 1]!.shape, lv.factors, meta.dtype, w.reduce), meta.dtype, channelCount);
     }
     await fillLevel(writers[l]!, lv.shape, levelChunk(w.chunk, lv.shape), channelCount, read, {
       bandBytes: l === 0 ? BAND_BYTES : 0, stage: w.stage(l), progress, signal: w.signal, path: w.path,
@@ -246,7 +248,7 @@ function imageName(meta: ImageMeta): string {
  * back as the fill value 0). Levels from pyramidLevels(); each dataset's scale is spacing × level scale and its
  * translation levelSpace().origin; a non-identity direction goes to attributes.terareg.direction.
  * Honours tileSize, chunkDepth, levels, compression ("deflate" = zlib in v2, gzip in v3), zarrVersion,
- * channelNames, progress (stage "write level N", unit "chunks") and signal (AbortedError).
+ * channelNames, reduce, progress (stage "write level N", unit "chunks") and signal (AbortedError).
  */
 export async function writeOmeZarr(source: Source, path: string, options: WriteOptions = {}): Promise<void> {
   const meta = source.meta;
@@ -269,5 +271,6 @@ export async function writeOmeZarr(source: Source, path: string, options: WriteO
     readLevel0: (region) => source.read(region, 0, signal ? { signal } : {}),
     ...(options.progress ? { progress: options.progress } : {}),
     ...(signal ? { signal } : {}),
+    ...(options.reduce ? { reduce: options.reduce } : {}),
   });
 }
