@@ -28,6 +28,11 @@ export interface WindowSampling {
   interpolation: "nearest" | "linear";
   /** The fill as the kernels take it (rounded to float32, then cast, where it lands). */
   fill: number;
+  /**
+   * Where the window starts in the image the positions are in ([z, y, x]): each position is moved into window units
+   * as c − start on the axes whose start is not 0, as shiftCoordinates does. @default [0, 0, 0] (positions already in window units)
+   */
+  offset?: Vec3;
   dtype: DType;
   outs: PixelArray[];
 }
@@ -56,14 +61,22 @@ export function sampleWindowBand(a: WindowSampling, start: number, end: number):
   // The kernels' own locate functions, reading this chunk's positions through views of `coords`.
   const s = createRowScratch(CHUNK, a.interpolation, false);
   const is3d = a.shape[0] > 1, n = a.n, oy = a.ndim === 3 ? n : 0, ox = oy + n;
+  const [sz, sy, sx] = a.offset ?? [0, 0, 0];
+  const moved = [new Float64Array(CHUNK), new Float64Array(CHUNK), new Float64Array(CHUNK)];
+  // This chunk's positions on one axis, in window units: a view when the window starts at 0 there, else c − start.
+  const axis = (from: number, m: number, start: number, buf: Float64Array): Float64Array => {
+    if (start === 0) return a.coords.subarray(from, from + m);
+    for (let k = 0; k < m; k++) buf[k] = a.coords[from + k]! - start;
+    return buf.subarray(0, m);
+  };
   const float = a.dtype === "float32" || a.dtype === "float64";
   const [lo, hi] = float ? [0, 0] : dtypeRange(a.dtype);
   const kind: CastKind = float ? "float" : lo === 0 && hi < 2 ** 31 ? "unsigned" : "signed";
   for (let i0 = start; i0 < end; i0 += CHUNK) {
     const m = Math.min(CHUNK, end - i0);
-    if (is3d) s.cz = a.coords.subarray(i0, i0 + m);
-    s.cy = a.coords.subarray(oy + i0, oy + i0 + m);
-    s.cx = a.coords.subarray(ox + i0, ox + i0 + m);
+    if (is3d) s.cz = axis(i0, m, sz, moved[0]!);
+    s.cy = axis(oy + i0, m, sy, moved[1]!);
+    s.cx = axis(ox + i0, m, sx, moved[2]!);
     if (a.interpolation === "linear") locateLinear(s, m, a.shape, false);
     else locateNearest(s, m, a.shape, false);
     for (let c = 0; c < a.planes.length; c++) {

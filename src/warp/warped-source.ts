@@ -218,7 +218,10 @@ async function readWarped(plan: WarpPlan, meta: ImageMeta, region: Region, level
 /** A piece whose positions are mapped and whose moving window is being read. */
 interface PreparedPiece {
   piece: Region;
-  /** Positions in window index units (NaN outside the moving image), vector-first; undefined when none is inside. */
+  /**
+   * Positions (NaN outside the moving image), vector-first, in moving index units for the fused sampler (it subtracts
+   * the window's start) and in window units for the others; undefined when none is inside.
+   */
   coords?: Float64Array;
   window?: Region;
   planes?: Promise<PixelArray[]>;
@@ -242,7 +245,8 @@ async function preparePiece(plan: WarpPlan, piece: Region, movingChannels: numbe
       windowVoxels * perVoxel, plan.maxWindowVoxels * perVoxel,
     );
   }
-  shiftCoordinates(coords, n, ndim, window.start);
+  // The fused sampler moves positions into the window itself (on the pool's threads); the other paths need them moved here.
+  if (plan.exactNearest || plan.interpolation === "cubic") shiftCoordinates(coords, n, ndim, window.start);
   const planes = plan.moving.read(window, plan.movingLevel, { channels: movingChannels, ...(signal ? { signal } : {}) });
   planes.catch(() => undefined); // a read ahead whose piece is never reached (an earlier error) must not go unhandled
   return { piece, coords, window, planes };
@@ -263,7 +267,9 @@ async function samplePiece(plan: WarpPlan, prepared: PreparedPiece, planes: Pixe
   const data = sampleNdim === ndim ? coords : coords.subarray(n);
   if (plan.interpolation !== "cubic") {
     // Nearest and linear of float32-exact dtypes: all channels at once, straight into the output dtype (kernels/sample-window.ts).
-    return plan.kernels.sampleWindow({ planes, shape: window.size, coords: data, n, ndim: sampleNdim, interpolation: plan.interpolation, fill: plan.kernelFill, dtype });
+    return plan.kernels.sampleWindow({
+      planes, shape: window.size, coords: data, n, ndim: sampleNdim, interpolation: plan.interpolation, fill: plan.kernelFill, dtype, offset: window.start,
+    });
   }
   const out: PixelArray[] = [];
   for (const p of planes) {
