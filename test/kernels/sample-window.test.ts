@@ -77,3 +77,23 @@ test("sampleWindowBand: positions beyond one chunk (1024) and NaN give the fill,
   assert.deepEqual(out, want);
   assert.equal(out[0], 255, "a fill above the range saturates, as castSamples does");
 });
+
+test("sampleWindow with an offset equals sampling positions shifted first (shiftCoordinates), byte for byte", async () => {
+  const { sampleWindow } = await import("../../src/kernels/sample-window.js");
+  const { shiftCoordinates } = await import("../../src/warp/moving-window.js");
+  const rng = seeded(21);
+  for (const [ndim, shape] of [[2, [1, 33, 47]], [3, [7, 19, 23]]] as const) {
+    const n = 3000, offset: Vec3 = ndim === 3 ? [5, 0, 112] : [0, 37, 0];
+    // Positions in image units: the window's positions plus its start (and a few NaN).
+    const coords = randomPositions([...shape], ndim, n, rng);
+    for (let a = 0; a < ndim; a++) for (let i = 0; i < n; i++) coords[a * n + i] = coords[a * n + i]! + offset[3 - ndim + a]!;
+    const planes = [randomPlane("uint16", shape[0] * shape[1] * shape[2], rng), randomPlane("uint16", shape[0] * shape[1] * shape[2], rng)];
+    const shifted = Float64Array.from(coords);
+    shiftCoordinates(shifted, n, ndim, offset);
+    for (const interpolation of ["nearest", "linear"] as const) {
+      const base = { planes, shape: [...shape] as Vec3, n, ndim, interpolation, fill: 5, dtype: "uint16" as const };
+      const got = sampleWindow({ ...base, coords, offset }), want = sampleWindow({ ...base, coords: shifted });
+      got.forEach((p, c) => assert.deepEqual(pixelBytes(p), pixelBytes(want[c]!), `${ndim}D ${interpolation} channel ${c}`));
+    }
+  }
+});
