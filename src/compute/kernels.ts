@@ -8,9 +8,8 @@ import type { ResampleOptions, ResampleResult } from "../kernels/resample-common
 import type { Coordinates } from "../kernels/resample-at.js";
 import type { ResampleFieldOptions } from "../kernels/resample-field.js";
 import type { WindowSamplingInput } from "../kernels/sample-window.js";
-import type { PixelArray } from "../core/dtype.js";
+import type { DType, PixelArray } from "../core/dtype.js";
 import type { Region } from "../core/space.js";
-import type { DType } from "../core/dtype.js";
 import type { Factors } from "../pyramid/reduce.js";
 import type { MappedTile, TileMapper } from "../warp/tile-mapper.js";
 import type { Field, Image } from "../kernels/types.js";

@@ -15,9 +15,9 @@ type CastKind = "float" | "unsigned" | "signed";
 
 /**
  * Arguments of one sampling job: plain typed arrays and numbers, so a band can run anywhere. `planes` are the
- * window's channels (C order over `shape`, any float32-exact dtype), `coords` the positions in window index units
- * (`ndim` planes of `n` values, [z, y, x] or [y, x]; NaN = outside, as clipToImage leaves them), `outs` one plane
- * of `n` samples per channel, of `dtype`.
+ * window's channels (C order over `shape`, any float32-exact dtype), `coords` the positions in window index units (in
+ * the image's with `offset`; `ndim` planes of `n` values, [z, y, x] or [y, x]; NaN = outside, as clipToImage leaves
+ * them), `outs` one plane of `n` samples per channel, of `dtype`.
  */
 export interface WindowSampling {
   planes: readonly PixelArray[];

@@ -166,8 +166,8 @@ export interface ReduceJob {
 
 /**
  * Units [start, end) of a reduction job (reduceUnits) — output planes along z when the block has more than one, else
- * output rows along y — by reduceBlock over those units and the input planes or rows they read. Every output value depends only
- * on its own taps, so any split gives reduceBlock's values for the whole block.
+ * output rows along y — by reduceBlock over those units and the input planes or rows they read. Every output value
+ * depends only on its own taps, so any split gives reduceBlock's values for the whole block.
  */
 export function reduceBlockBand(j: ReduceJob, start: number, end: number): void {
   if (j.out.size[0] === 1 && j.inRegion.size[0] > 1) {

@@ -39,7 +39,7 @@ export interface GreedyOptions {
   /**
    * "greedy": compose updates into a displacement; "svf": add them to a stationary velocity v, φ = exp(v);
    * "symmetric": a stationary velocity driven from both ends, the moving image pulled by exp(v/2) and the fixed one by
-   * exp(−v/2) towards their midpoint (swapping the images gives −v, up to the optimiser's tolerance).
+   * exp(−v/2) towards their midpoint (with a symmetric metric and both images on one grid, swapping them gives −v).
    */
   mode?: "greedy" | "svf" | "symmetric";
   /** Stop a level when the metric improved less than this (relative) over the last 10 iterations. @default 1e-4 */
@@ -148,9 +148,9 @@ export async function upsampleField(u: Field, coarse: LevelImage, fine: LevelIma
 
 /**
  * Greedy diffeomorphic registration of `movingLevels` to `fixedLevels` (coarsest first) on top of the affine
- * `affine` (fixed physical → moving physical). Each iteration: force = −∂C/∂u, smoothed by sigmaUpdate, scaled to
- * at most stepVoxels (or, with `elastic`, the force's linear-elastic solve instead of the smoothing), then u ← u ∘ update (mode "greedy") or v ← v + update, u = exp(v) (mode "svf"); then the
- * field (or velocity) is smoothed by sigmaField. Mode "symmetric" measures the metric at the midpoint, between the
+ * `affine` (fixed physical → moving physical). Each iteration: force = −∂C/∂u, smoothed by sigmaUpdate (with
+ * `elastic`, its linear-elastic solve instead), scaled to at most stepVoxels, then u ← u ∘ update (mode "greedy") or
+ * v ← v + update, u = exp(v) (mode "svf"); then the field (or velocity) is smoothed by sigmaField. Mode "symmetric" measures the metric at the midpoint, between the
  * moving image pulled by exp(v/2) and the fixed one by exp(−v/2), and takes ½(f_M − f_F) as the force on v
  * (the midpoint scheme of SyN, in the stationary-velocity form of symmetric log-demons); the rest is as "svf".
  * @see B. Avants et al. 2008 (SyN); P. Yushkevich et al., greedy (github.com/pyushkevich/greedy);

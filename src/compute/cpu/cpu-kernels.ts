@@ -32,7 +32,7 @@ export function cpuKernels(pool: Pool): Kernels {
   // Output arrays this backend made for a warp (mapTile's positions, sampleWindow's planes), handed back by release()
   // and kept by type and length for the next tile: a warp asks for the same few sizes thousands of times, and fresh
   // shared memory costs page faults and forced collections. Only arrays made here are taken back (`ours`), at most
-  // BIN_DEPTH of a size and BIN_SIZES sizes (edge tiles bring odd sizes; the oldest size is dropped).
+  // BIN_DEPTH of a size and BIN_SIZES sizes (edge tiles bring odd sizes; the least recently used size is dropped).
   const bins = new Map<string, PixelArray[]>(), ours = new WeakSet<PixelArray>();
   const take = (dtype: DType, n: number): PixelArray => {
     const a = bins.get(`${allocatePixels(dtype, 0).constructor.name}:${n}`)?.pop() ?? pool.pixels(dtype, n);
@@ -45,6 +45,8 @@ export function cpuKernels(pool: Pool): Kernels {
       ours.delete(a);
       const key = `${a.constructor.name}:${a.length}`, bin = bins.get(key) ?? [];
       if (bin.length < BIN_DEPTH) bin.push(a);
+      // Most recently used size last; past BIN_SIZES sizes, the least recently used goes.
+      bins.delete(key);
       bins.set(key, bin);
       if (bins.size > BIN_SIZES) bins.delete(bins.keys().next().value!);
     }
