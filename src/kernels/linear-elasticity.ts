@@ -22,65 +22,51 @@ export function checkElastic(what: string, e: ElasticOptions): void {
   if (!(Number.isFinite(e.lambda) && e.lambda >= -e.mu)) throw new OptionError(`${what}: lambda`, e.lambda, `a number ≥ −μ = ${-e.mu}`);
 }
 
-/** Axes of a field's components: [z, y, x] in 3D, [y, x] in 2D. */
-function componentAxes(ndim: 2 | 3): number[] {
-  return ndim === 3 ? [0, 1, 2] : [1, 2];
-}
-
-/** Element stride of `axis` in a C-order volume of `shape`. */
-function strideOf(shape: Vec3, axis: number): number {
-  return axis === 0 ? shape[1] * shape[2] : axis === 1 ? shape[2] : 1;
-}
-
-/** g = G_a u: u[i + s] − u[i] where the voxel has a neighbour above on `axis`, else 0 (a Neumann border). */
-function forwardDifference(u: Float64Array, shape: Vec3, axis: number, g: Float64Array): void {
-  const s = strideOf(shape, axis), len = shape[axis]!, outer = u.length / (s * len);
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < len; c++) {
-      const base = (o * len + c) * s;
-      if (c === len - 1) g.fill(0, base, base + s);
-      else for (let i = base; i < base + s; i++) g[i] = u[i + s]! - u[i]!;
-    }
-  }
-}
-
-/**
- * out[offset …] += k · G_aᵀ g: (g[i − s] where the voxel has a neighbour below) − (g[i] where it has one above). g need
- * not be a difference along `axis` (the divergence is not), so the top face's own value is dropped explicitly.
- */
-function addAdjointDifference(g: Float64Array, shape: Vec3, axis: number, k: number, out: Float64Array, offset: number): void {
-  const s = strideOf(shape, axis), len = shape[axis]!, outer = g.length / (s * len);
-  for (let o = 0; o < outer; o++) {
-    for (let c = 0; c < len; c++) {
-      const base = (o * len + c) * s;
-      if (c === 0) for (let i = base; i < base + s; i++) out[offset + i] = out[offset + i]! - k * g[i]!;
-      else if (c === len - 1) for (let i = base; i < base + s; i++) out[offset + i] = out[offset + i]! + k * g[i - s]!;
-      else for (let i = base; i < base + s; i++) out[offset + i] = out[offset + i]! + k * (g[i - s]! - g[i]!);
-    }
-  }
-}
-
 /**
  * out = L u = u + μ Σ_a G_aᵀG_a u_c (each component c) + (λ + μ) Dᵀ D u, with G_a the forward difference along axis a
- * (0 across the last face: Neumann borders), D u = Σ_c G_(axis of c) u_c the divergence. Every term is AᵀA, so L is
- * symmetric positive definite. `u` and `out`: vector-first float64 planes of voxelCount(shape).
+ * (0 across the last face: Neumann borders) and D u = Σ_c G_(axis of c) u_c the divergence. Every term is AᵀA, so L is
+ * symmetric positive definite. `u` and `out`: vector-first float64 planes of voxelCount(shape); `div`, n values of
+ * scratch. Two passes: the divergence, then per voxel G_aᵀG_a (the Neumann Laplacian: Σ over the neighbours present
+ * of u[i] − u[neighbour]) and G_aᵀ of the divergence (d[i − s] where a neighbour below exists, − d[i] where one above does).
  */
-export function applyElastic(u: Float64Array, shape: Vec3, ndim: 2 | 3, e: ElasticOptions, out: Float64Array): void {
-  const n = shape[0] * shape[1] * shape[2], axes = componentAxes(ndim);
-  const g = new Float64Array(n), div = new Float64Array(n);
-  out.set(u.subarray(0, ndim * n));
-  axes.forEach((ac, c) => {
-    const uc = u.subarray(c * n, (c + 1) * n);
-    for (const a of axes) {
-      if (shape[a]! < 2) continue;
-      forwardDifference(uc, shape, a, g);
-      addAdjointDifference(g, shape, a, e.mu, out, c * n);
-      if (a === ac) for (let i = 0; i < n; i++) div[i] = div[i]! + g[i]!;
+export function applyElastic(u: Float64Array, shape: Vec3, ndim: 2 | 3, e: ElasticOptions, out: Float64Array, div = new Float64Array(shape[0] * shape[1] * shape[2])): void {
+  const [nz, ny, nx] = shape, n = nz * ny * nx, sy = nx, sz = ny * nx, mu = e.mu, k = e.lambda + e.mu, is3 = ndim === 3;
+  const oy = is3 ? n : 0, ox = oy + n;
+  for (let z = 0, i = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++, i++) {
+        let d = 0;
+        if (is3 && z < nz - 1) d += u[i + sz]! - u[i]!;
+        if (y < ny - 1) d += u[oy + i + sy]! - u[oy + i]!;
+        if (x < nx - 1) d += u[ox + i + 1]! - u[ox + i]!;
+        div[i] = d;
+      }
     }
-  });
-  axes.forEach((ac, c) => {
-    if (shape[ac]! >= 2) addAdjointDifference(div, shape, ac, e.lambda + e.mu, out, c * n);
-  });
+  }
+  for (let c = 0; c < ndim; c++) {
+    const o = c * n, axis = is3 ? c : c + 1, sc = axis === 0 ? sz : axis === 1 ? sy : 1;
+    for (let z = 0, i = 0; z < nz; z++) {
+      for (let y = 0; y < ny; y++) {
+        for (let x = 0; x < nx; x++, i++) {
+          const ui = u[o + i]!;
+          let lap = 0;
+          if (is3) {
+            if (z > 0) lap += ui - u[o + i - sz]!;
+            if (z < nz - 1) lap += ui - u[o + i + sz]!;
+          }
+          if (y > 0) lap += ui - u[o + i - sy]!;
+          if (y < ny - 1) lap += ui - u[o + i + sy]!;
+          if (x > 0) lap += ui - u[o + i - 1]!;
+          if (x < nx - 1) lap += ui - u[o + i + 1]!;
+          const at = axis === 0 ? z : axis === 1 ? y : x, len = axis === 0 ? nz : axis === 1 ? ny : nx;
+          let adj = 0;
+          if (at > 0) adj += div[i - sc]!;
+          if (at < len - 1) adj -= div[i]!;
+          out[o + i] = ui + mu * lap + k * adj;
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -94,6 +80,7 @@ export function solveElastic(f: Field, e: ElasticOptions): { field: Field; itera
   checkElastic("solveElastic", e);
   const nd = f.ndim, m = f.data.length, tol = e.tolerance ?? 1e-3, max = e.maxIterations ?? 2000;
   const x = new Float64Array(m), r = Float64Array.from(f.data), p = Float64Array.from(f.data), ap = new Float64Array(m);
+  const div = new Float64Array(m / nd);
   const dot = (a: Float64Array, b: Float64Array): number => {
     let s = 0;
     for (let i = 0; i < m; i++) s += a[i]! * b[i]!;
@@ -103,7 +90,7 @@ export function solveElastic(f: Field, e: ElasticOptions): { field: Field; itera
   let rr = bb, it = 0;
   while (rr > tol * tol * bb) {
     if (it === max) throw new RangeError(`solveElastic: no convergence in ${max} iterations (residual ${Math.sqrt(rr / bb).toExponential(2)} of ‖f‖; μ ${e.mu}, λ ${e.lambda})`);
-    applyElastic(p, f.shape, nd, e, ap);
+    applyElastic(p, f.shape, nd, e, ap, div);
     const alpha = rr / dot(p, ap);
     for (let i = 0; i < m; i++) {
       x[i] = x[i]! + alpha * p[i]!;
