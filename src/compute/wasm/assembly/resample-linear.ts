@@ -16,6 +16,18 @@ export function finiteRange(p: usize, n: i32, out: usize): void {
   store<f64>(out + 8, hi);
 }
 
+/** locateLinear's lower tap on one axis: ⌊c⌋ clamped to [0, m], m = max(0, n − 2). */
+@inline function lowerTap(c: f64, m: f64): f64 {
+  const i = Math.floor(c);
+  return i > m ? m : i < 0 ? 0 : i;
+}
+
+/** locateLinear's fraction on one axis of length n: c − tap clamped to [0, 1], 0 on an axis of length 1. */
+@inline function fraction(c: f64, tap: f64, n: i32): f64 {
+  const f = c - tap;
+  return n == 1 || f < 0 ? 0 : f > 1 ? 1 : f;
+}
+
 /**
  * Samples an image of [nz, ny, nx] at `n` positions (float64 planes at cz, cy, cx; cz unused in 2D), writing float32
  * samples at `out`, inside bytes at `mask` (0: none) and the gradient planes at `grad` (0: none; [gz,] gy, gx, each
@@ -53,13 +65,8 @@ export function sampleLinearAt(
       }
       continue;
     }
-    let iz = Math.floor(z), iy = Math.floor(y), ix = Math.floor(x);
-    iz = iz > mz ? mz : iz < 0 ? 0 : iz;
-    iy = iy > my ? my : iy < 0 ? 0 : iy;
-    ix = ix > mx ? mx : ix < 0 ? 0 : ix;
-    const fz0 = z - iz, fy0 = y - iy, fx0 = x - ix;
-    const fy: f64 = ny == 1 || fy0 < 0 ? 0 : fy0 > 1 ? 1 : fy0;
-    const fx: f64 = nx == 1 || fx0 < 0 ? 0 : fx0 > 1 ? 1 : fx0;
+    const iz = lowerTap(z, mz), iy = lowerTap(y, my), ix = lowerTap(x, mx);
+    const fy = fraction(y, iy, ny), fx = fraction(x, ix, nx);
     const b = win + (<usize>(((iz - <f64>winZ) * <f64>wy + iy - <f64>winY) * <f64>nx + ix) << 2);
     const gx = 1 - fx;
     if (mask) store<u8>(mask + <usize>i, 1);
@@ -77,7 +84,7 @@ export function sampleLinearAt(
       store<f32>(grad + planeBytes + o, <f32>(nx > 1 && x0 >= 0 && x0 <= <f64>(nx - 1) ? gy * (a01 - a00) + fy * (a11 - a10) : 0));
       continue;
     }
-    const fz: f64 = nz == 1 || fz0 < 0 ? 0 : fz0 > 1 ? 1 : fz0;
+    const fz = fraction(z, iz, nz);
     const b1 = b + (<usize>sz << 2), gy = 1 - fy;
     const a100 = <f64>load<f32>(b1), a101 = <f64>load<f32>(b1 + (<usize>sx << 2));
     const a110 = <f64>load<f32>(b1 + (<usize>sy << 2)), a111 = <f64>load<f32>(b1 + (<usize>(sy + sx) << 2));
@@ -166,14 +173,8 @@ export function composeLinearAt(
     y = y < 0 ? 0 : y > <f64>(ny - 1) ? <f64>(ny - 1) : y;
     x = x < 0 ? 0 : x > <f64>(nx - 1) ? <f64>(nx - 1) : x;
     const inside = z >= -0.5 && z <= hz && y >= -0.5 && y <= hy && x >= -0.5 && x <= hx;
-    let iz = Math.floor(z), iy = Math.floor(y), ix = Math.floor(x);
-    iz = iz > mz ? mz : iz < 0 ? 0 : iz;
-    iy = iy > my ? my : iy < 0 ? 0 : iy;
-    ix = ix > mx ? mx : ix < 0 ? 0 : ix;
-    const fz0 = z - iz, fy0 = y - iy, fx0 = x - ix;
-    const fz: f64 = nz == 1 || fz0 < 0 ? 0 : fz0 > 1 ? 1 : fz0;
-    const fy: f64 = ny == 1 || fy0 < 0 ? 0 : fy0 > 1 ? 1 : fy0;
-    const fx: f64 = nx == 1 || fx0 < 0 ? 0 : fx0 > 1 ? 1 : fx0;
+    const iz = lowerTap(z, mz), iy = lowerTap(y, my), ix = lowerTap(x, mx);
+    const fz = fraction(z, iz, nz), fy = fraction(y, iy, ny), fx = fraction(x, ix, nx);
     const gx = 1 - fx, gy = 1 - fy;
     const rel = inside ? <usize>(((iz - <f64>winZ) * <f64>wy + iy - <f64>winY) * <f64>nx + ix) << 2 : 0;
     for (let c = 0; c < ndim; c++) {
