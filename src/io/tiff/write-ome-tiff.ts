@@ -6,6 +6,7 @@ import { open, rm, type FileHandle } from "node:fs/promises";
 import { allocatePixels, bytesPerSample, type PixelArray } from "../../core/dtype.js";
 import { AbortedError, OptionError } from "../../core/errors.js";
 import type { Source } from "../../core/source.js";
+import type { Region } from "../../core/space.js";
 import { bandCascade } from "../../pyramid/band-cascade.js";
 import { pyramidLevels } from "../../pyramid/levels.js";
 import type { WriteOptions } from "../write-options.js";
@@ -126,27 +127,29 @@ export async function writeOmeTiff(source: Source, path: string, options: WriteO
       }, options.reduce);
       const level0 = sinks[0]!;
       // The source's groups in file order; the next one is read while this one is compressed and reduced.
-      const groups: { ty: number; gx: number }[] = [];
-      for (let ty = 0; ty < level0.lv.down; ty++) for (let gx = 0; gx < level0.lv.across; gx += level0.group) groups.push({ ty, gx });
+      const groups: Region[] = [];
+      for (let ty = 0; ty < level0.lv.down; ty++) {
+        for (let gx = 0; gx < level0.lv.across; gx += level0.group) {
+          const y0 = ty * tile, x0 = gx * tile, tx1 = Math.min(level0.lv.across, gx + level0.group);
+          groups.push({ start: [z, y0, x0], size: [1, Math.min(Y, y0 + tile) - y0, Math.min(X, tx1 * tile) - x0] });
+        }
+      }
       const readGroup = (k: number): Promise<PixelArray[]> => {
-        const { ty, gx } = groups[k]!, y0 = ty * tile, x0 = gx * tile;
-        const h = Math.min(Y, y0 + tile) - y0, w = Math.min(X, Math.min(level0.lv.across, gx + level0.group) * tile) - x0;
-        const planes = source.read({ start: [z, y0, x0], size: [1, h, w] }, 0, { channels: channelList, ...(options.signal ? { signal: options.signal } : {}) });
+        const planes = source.read(groups[k]!, 0, { channels: channelList, ...(options.signal ? { signal: options.signal } : {}) });
         planes.catch(() => undefined); // raised when awaited; a read ahead of an earlier error must not go unhandled
         return planes;
       };
       ahead = groups.length > 0 ? readGroup(0) : undefined;
       let k = 0;
       for (let ty = 0; ty < level0.lv.down; ty++) {
-        const y0 = ty * tile, h = Math.min(Y, y0 + tile) - y0;
+        const h = groups[k]!.size[1];
         // Groups narrower than the image are also gathered into one full-width band for the reduced levels.
         const whole = level0.group >= level0.lv.across;
         const band = whole || pyramid.length === 1 ? undefined : names.map(() => allocatePixels(dtype, h * X));
         let bandPlanes: PixelArray[] | undefined;
         for (let gx = 0; gx < level0.lv.across; gx += level0.group, k++) {
           abortCheck();
-          const tx1 = Math.min(level0.lv.across, gx + level0.group);
-          const x0 = gx * tile, w = Math.min(X, tx1 * tile) - x0;
+          const x0 = groups[k]!.start[2], w = groups[k]!.size[2];
           const planes = await ahead!;
           ahead = k + 1 < groups.length ? readGroup(k + 1) : undefined;
           await writeGroup(context, level0, z, ty, gx, planes, w, x0);
