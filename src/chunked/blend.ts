@@ -1,13 +1,16 @@
 // Stitching the chunks: a partition-of-unity blend of their residual lattices into one seamless field, the seam
 // measurements that show it, and folding T = A ∘ (id + d_global) ∘ (id + r) into one lattice T(p) = A(p + d(p)).
 
-import { voxelCount, type Vec3 } from "../core/space.js";
+import { indexToPhysical, indexToPhysicalLinear, invertMat3, mulMat3Vec, voxelCount, type Space, type Vec3 } from "../core/space.js";
 import type { DisplacementGrid, RegistrationTransform } from "../transforms/registration-transform.js";
 import { deformationMapper, deformationOf, offsetAdder, withDeformation } from "../transforms/registration-transform.js";
-import { indexToPhysical } from "../core/space.js";
 import { chunkNodeWeights, type ChunkGrid, type ChunkSpec } from "./chunk-grid.js";
 
-/** How well neighbouring chunks agree, and whether the stitched field shows their borders. */
+/**
+ * How well neighbouring chunks agree, and whether the stitched field shows their borders. Every measure counts only
+ * lattice nodes inside the overlap (overlapNodes) when one is given: beyond it the field is an extrapolation with no
+ * image data to register, not a result that could show a seam.
+ */
 export interface SeamStats {
   /** Largest |r_a − r_b| over the lattice nodes two neighbouring chunks share (what a hard cut would jump by), physical units. */
   neighbourDisagreementMax: number;
@@ -65,9 +68,42 @@ function percentile(values: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))]!;
 }
 
-/** Seam measurements of a blended lattice `field` and the chunks' own residuals. */
-export function seamStats(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, residualOf: (chunk: ChunkSpec) => Float32Array | null): SeamStats {
+/**
+ * The lattice nodes of the folded transform `t` (a displacement lattice) whose image T(p) = A(p + d(p)) lies inside
+ * the moving image of `movingShape` in `movingSpace` (index range, ends included): 1 inside, 0 outside.
+ */
+export function overlapNodes(t: RegistrationTransform, movingSpace: Space, movingShape: Vec3): Uint8Array {
+  const grid = t.displacement;
+  if (!grid) throw new TypeError("overlapNodes: the transform has no displacement lattice");
+  const [nz, ny, nx] = grid.shape, n = nz * ny * nx, ndim = t.ndim, first = ndim === 3 ? 0 : 1, a = t.affine;
+  const toPhysical = indexToPhysicalLinear(grid.space), toMoving = invertMat3(indexToPhysicalLinear(movingSpace));
+  const inside = new Uint8Array(n);
+  let g = 0;
+  for (let z = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++, g++) {
+        const p = mulMat3Vec(toPhysical, [z, y, x]);
+        for (let k = 0; k < 3; k++) p[k] = p[k]! + grid.space.origin[k]!;
+        for (let c = 0; c < ndim; c++) p[first + c] = p[first + c]! + grid.data[c * n + g]!;
+        const q: Vec3 = [0, 0, 0];
+        for (let r = 0; r < 3; r++) q[r] = a[4 * r]! * p[0] + a[4 * r + 1]! * p[1] + a[4 * r + 2]! * p[2] + a[4 * r + 3]! - movingSpace.origin[r]!;
+        const k = mulMat3Vec(toMoving, q);
+        let ok = 1;
+        for (let axis = first; axis < 3; axis++) if (!(k[axis]! >= 0 && k[axis]! <= movingShape[axis]! - 1)) ok = 0;
+        inside[g] = ok;
+      }
+    }
+  }
+  return inside;
+}
+
+/**
+ * Seam measurements of a stitched lattice `field` (vector-first, physical units: the folded transform's d, or a
+ * blended residual) and the chunks' own residuals, over the nodes `inside` marks (all nodes when absent).
+ */
+export function seamStats(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, residualOf: (chunk: ChunkSpec) => Float32Array | null, inside?: Uint8Array): SeamStats {
   const [lz, ly, lx] = grid.latticeShape, total = lz * ly * lx, L = grid.latticeShape;
+  const counts = inside ? (g: number) => inside[g] === 1 : () => true;
   // Neighbour disagreement: every pair of chunks adjacent along an axis, over the nodes both cover.
   const byPosition = new Map(grid.chunks.map((c) => [c.position.join(","), c]));
   const disagreement: number[] = [];
@@ -86,6 +122,7 @@ export function seamStats(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, res
       for (let z = lo[0]!; z < hi[0]!; z++) {
         for (let y = lo[1]!; y < hi[1]!; y++) {
           for (let x = lo[2]!; x < hi[2]!; x++) {
+            if (!counts((z * ly + y) * lx + x)) continue;
             const ia = idx(a, z, y, x), ib = idx(b, z, y, x);
             let s = 0;
             for (let c = 0; c < ndim; c++) s += (ra[c * ma + ia]! - rb[c * mb + ib]!) ** 2;
@@ -95,9 +132,9 @@ export function seamStats(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, res
       }
     }
   }
-  const borderJumpMax = segmentJumpMax(grid, ndim, field, 0);
+  const borderJumpMax = segmentJumpMax(grid, ndim, field, 0, counts);
   // The same estimator on the lines through the middle of the cores, where no chunk border lies: its noise floor.
-  const midCoreJumpMax = segmentJumpMax(grid, ndim, field, 0.5);
+  const midCoreJumpMax = segmentJumpMax(grid, ndim, field, 0.5, counts);
   const strides = [ly * lx, lx, 1];
   // Node-level second differences away from borders, for scale: registration noise, not seams.
   const interior: number[] = [];
@@ -110,6 +147,7 @@ export function seamStats(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, res
           const k = [z, y, x][axis]!;
           if (k < 2 || (x + y + z) % 7 !== 0) continue;
           const g = (z * ly + y) * lx + x;
+          if (!counts(g) || !counts(g - st) || !counts(g - 2 * st)) continue;
           let s2 = 0;
           for (let comp = 0; comp < ndim; comp++) {
             const o = comp * total + g;
@@ -133,9 +171,10 @@ export function seamStats(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, res
  * Over each segment of lattice line between two neighbouring chunks — on their core border (`at` = 0) or at a
  * fraction `at` of the core past it — the mean of (f(b) − f(b−1)) − ½[(f(b−1) − f(b−2)) + (f(b+1) − f(b))] (the step
  * across the line beyond the steps beside it); the largest norm over all segments, physical units. Node-level noise
- * averages out over a segment; a systematic offset or kink between two chunks does not.
+ * averages out over a segment; a systematic offset or kink between two chunks does not. Only nodes whose four-node
+ * stencil `counts` enter the mean, and only segments with at least half their nodes counted are measured.
  */
-function segmentJumpMax(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, at: number): number {
+function segmentJumpMax(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, at: number, counts: (node: number) => boolean): number {
   const [lz, ly, lx] = grid.latticeShape, total = lz * ly * lx, L = grid.latticeShape;
   const strides = [ly * lx, lx, 1];
   let max = 0;
@@ -148,11 +187,13 @@ function segmentJumpMax(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, at: n
       const lo = [0, 1, 2].map((d) => (d === axis ? k : Math.ceil(a.core.start[d]! / grid.step[d]!)));
       const hi = [0, 1, 2].map((d) => (d === axis ? k + 1 : Math.min(L[d]!, Math.ceil((a.core.start[d]! + a.core.size[d]!) / grid.step[d]!))));
       const st = strides[axis]!, mean = new Float64Array(ndim);
-      let count = 0;
+      let count = 0, nodes = 0;
       for (let z = lo[0]!; z < hi[0]!; z++) {
         for (let y = lo[1]!; y < hi[1]!; y++) {
           for (let x = lo[2]!; x < hi[2]!; x++) {
             const g = (z * ly + y) * lx + x;
+            nodes++;
+            if (!counts(g - 2 * st) || !counts(g - st) || !counts(g) || !counts(g + st)) continue;
             for (let comp = 0; comp < ndim; comp++) {
               const o = comp * total + g;
               const across = field[o]! - field[o - st]!, before = field[o - st]! - field[o - 2 * st]!, after = field[o + st]! - field[o]!;
@@ -162,7 +203,7 @@ function segmentJumpMax(grid: ChunkGrid, ndim: 2 | 3, field: Float32Array, at: n
           }
         }
       }
-      if (count) max = Math.max(max, Math.hypot(...mean) / count);
+      if (count > 0 && 2 * count >= nodes) max = Math.max(max, Math.hypot(...mean) / count);
     }
   }
   return max;

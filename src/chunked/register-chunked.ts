@@ -27,7 +27,7 @@ import { readLevelImage } from "../registration/level-image.js";
 import { loadTransform, saveTransform } from "../transforms/transform-io.js";
 import type { RegistrationTransform } from "../transforms/registration-transform.js";
 import { warpedSource } from "../warp/warped-source.js";
-import { blendResiduals, foldTransform, seamStats, type SeamStats } from "./blend.js";
+import { blendResiduals, foldTransform, overlapNodes, seamStats, type SeamStats } from "./blend.js";
 import type { ChunkGrid, ChunkSpec } from "./chunk-grid.js";
 import type { ChunkRecord } from "./chunk-job.js";
 import { foregroundRule } from "./foreground.js";
@@ -222,10 +222,12 @@ export async function registerChunked(fixedPath: string, movingPath: string, run
     for (const c of plan.chunks) residuals.set(c.id, records.get(c.id)!.flag ? null : await readChunkResidual(runDir, c.id, valuesOf(c.id)));
     const residualOf = (c: ChunkSpec) => residuals.get(c.id) ?? null;
     const blended = blendResiduals(grid, plan.ndim, residualOf);
-    const seams = seamStats(grid, plan.ndim, blended, residualOf);
-    residuals.clear();
     const lattice = { shape: plan.refinement.latticeShape, space: plan.refinement.latticeSpace };
     const transform = foldTransform(global, blended, lattice);
+    // Seams are measured on the stitched transform's own lattice d (T(p) = A(p + d(p))), not on the residual alone:
+    // where a chunk corrects a wiggle of the global stage's field, r has the wiggle's shape and d has none.
+    const seams = seamStats(grid, plan.ndim, transform.displacement!.data, residualOf, overlapNodes(transform, moving.meta.space, moving.meta.levels[0]!.shape));
+    residuals.clear();
     const detMap: Image = jacobianDeterminant(latticeField(transform));
     const jacobian = jacobianStats(detMap);
     endStage("blend");

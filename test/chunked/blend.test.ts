@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { defaultSpace, indexToPhysical, type Vec3 } from "../../src/core/space.js";
 import { chunkGrid, type ChunkSpec } from "../../src/chunked/chunk-grid.js";
-import { blendResiduals, foldTransform, seamStats } from "../../src/chunked/blend.js";
+import { blendResiduals, foldTransform, overlapNodes, seamStats } from "../../src/chunked/blend.js";
 import { affineFromParams } from "../../src/transforms/affine.js";
 import { mapPoints, type RegistrationTransform } from "../../src/transforms/registration-transform.js";
 
@@ -60,6 +60,36 @@ test("seams: per-chunk offsets jump at the borders when cut hard, not when blend
   // Mid-core lines cross no border: the hard cut's field is smooth there, so the control stays at the smooth level.
   assert.ok(h.midCoreJumpMax < 0.01, `the hard cut away from borders: ${h.midCoreJumpMax} px`);
   assert.ok(s.midCoreJumpMax < 0.01, `the blended field away from borders: ${s.midCoreJumpMax} px`);
+
+  // Beyond the overlap (here the lattice columns past x = 600 px) the field is an extrapolation: noise there is
+  // not measured once the overlap is given, while the hard cut's seams inside it still are.
+  const inside = new Uint8Array(total);
+  for (let y = 0; y < ly; y++) for (let x = 0; x < lx; x++) inside[y * lx + x] = x * 8 <= 600 ? 1 : 0;
+  const noisy = Float32Array.from(blended);
+  for (let g = 0; g < total; g++) if (!inside[g]) for (let k = 0; k < 2; k++) noisy[k * total + g] = 5 * Math.sin(g * 12.9898 + k);
+  const n = seamStats(grid, 2, noisy, residualOf), nm = seamStats(grid, 2, noisy, residualOf, inside);
+  assert.ok(n.borderJumpMax > 0.3 && n.midCoreJumpMax > 0.3, `noise beyond the overlap, unmasked: ${n.borderJumpMax}, ${n.midCoreJumpMax}`);
+  assert.ok(nm.borderJumpMax < 0.05 && nm.midCoreJumpMax < 0.01, `noise beyond the overlap, masked: ${nm.borderJumpMax}, ${nm.midCoreJumpMax}`);
+  assert.ok(nm.nodeRoughnessP99 < 0.1, `masked roughness ${nm.nodeRoughnessP99}`);
+  const hm = seamStats(grid, 2, hard, residualOf, inside);
+  assert.ok(hm.borderJumpMax > 0.3, `a hard cut inside the overlap still jumps by ${hm.borderJumpMax}`);
+});
+
+test("overlapNodes: the lattice nodes whose T(p) = A(p + d(p)) lands inside the moving image", () => {
+  const lattice = { shape: grid.latticeShape, space: { ...defaultSpace(), spacing: [1, 8, 8] as Vec3 } };
+  // A shifts by +100 px in x; d pushes one node 40 px up, out through the top edge.
+  const data = new Float32Array(2 * total);
+  const pushed = 3 * lx + 10;
+  data[pushed] = -40;
+  const t: RegistrationTransform = {
+    ndim: 2, affine: affineFromParams({ translation: [0, 0, 100], rotation: [0, 0, 0], zoom: [1, 1, 1], shear: [0, 0, 0] }, [0, 0, 0], 2),
+    displacement: { ndim: 2, shape: lattice.shape, space: lattice.space, data }, fixedSpace: defaultSpace(), movingSpace: defaultSpace(),
+  };
+  const inside = overlapNodes(t, defaultSpace(), [1, 1024, 800]);
+  for (let y = 0; y < ly; y++) for (let x = 0; x < lx; x++) {
+    const g = y * lx + x, my = y * 8 + (g === pushed ? -40 : 0), mx = x * 8 + 100;
+    assert.equal(inside[g], my >= 0 && my <= 1023 && mx <= 799 ? 1 : 0, `node ${y}, ${x}`);
+  }
 });
 
 for (const kind of ["displacement", "velocity", "bspline"] as const) test(`foldTransform: T(p) = T_global(p + r(p)) at every lattice node (global ${kind})`, () => {
