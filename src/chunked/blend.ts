@@ -70,9 +70,12 @@ function percentile(values: number[], q: number): number {
 
 /**
  * The lattice nodes of the folded transform `t` (a displacement lattice) whose image T(p) = A(p + d(p)) lies inside
- * the moving image of `movingShape` in `movingSpace` (index range, ends included): 1 inside, 0 outside.
+ * the moving image of `movingShape` in `movingSpace` (index range, ends included), and at least `margin` nodes (per
+ * axis, [z, y, x]) from any node that does not or from the lattice's end: 1 counted, 0 not. Registration near the edge
+ * of the data has only one side to go by (chunks get a halo for the same reason), so a margin of the halo's width
+ * keeps that edge band, which no chunk border causes, out of the seam measurements.
  */
-export function overlapNodes(t: RegistrationTransform, movingSpace: Space, movingShape: Vec3): Uint8Array {
+export function overlapNodes(t: RegistrationTransform, movingSpace: Space, movingShape: Vec3, margin: Vec3 = [0, 0, 0]): Uint8Array {
   const grid = t.displacement;
   if (!grid) throw new TypeError("overlapNodes: the transform has no displacement lattice");
   const [nz, ny, nx] = grid.shape, n = nz * ny * nx, ndim = t.ndim, first = ndim === 3 ? 0 : 1, a = t.affine;
@@ -94,7 +97,26 @@ export function overlapNodes(t: RegistrationTransform, movingSpace: Space, movin
       }
     }
   }
-  return inside;
+  return erodeNodes(inside, grid.shape, margin);
+}
+
+/** Box erosion of a 0/1 node mask of `shape` by `radius` nodes per axis, nodes beyond the ends counting as 0. */
+function erodeNodes(mask: Uint8Array, shape: Vec3, radius: Vec3): Uint8Array {
+  const strides = [shape[1] * shape[2], shape[2], 1];
+  for (let axis = 0; axis < 3; axis++) {
+    const r = radius[axis]!, n = shape[axis]!, st = strides[axis]!;
+    if (r <= 0) continue;
+    const before = Uint8Array.from(mask);
+    for (let g = 0; g < mask.length; g++) {
+      const k = Math.floor(g / st) % n;
+      if (k < r || k + r >= n) {
+        mask[g] = 0;
+        continue;
+      }
+      for (let j = -r; j <= r && mask[g]; j++) if (!before[g + j * st]) mask[g] = 0;
+    }
+  }
+  return mask;
 }
 
 /**

@@ -225,8 +225,10 @@ export async function registerChunked(fixedPath: string, movingPath: string, run
     const lattice = { shape: plan.refinement.latticeShape, space: plan.refinement.latticeSpace };
     const transform = foldTransform(global, blended, lattice);
     // Seams are measured on the stitched transform's own lattice d (T(p) = A(p + d(p))), not on the residual alone:
-    // where a chunk corrects a wiggle of the global stage's field, r has the wiggle's shape and d has none.
-    const seams = seamStats(grid, plan.ndim, transform.displacement!.data, residualOf, overlapNodes(transform, moving.meta.space, moving.meta.levels[0]!.shape));
+    // where a chunk corrects a wiggle of the global stage's field, r has the wiggle's shape and d has none. The band
+    // of one halo along the edge of the data is left out (overlapNodes).
+    const edge = grid.halo.map((h, a) => Math.ceil(h / grid.step[a]!)) as Vec3;
+    const seams = seamStats(grid, plan.ndim, transform.displacement!.data, residualOf, overlapNodes(transform, moving.meta.space, moving.meta.levels[0]!.shape, edge));
     residuals.clear();
     const detMap: Image = jacobianDeterminant(latticeField(transform));
     const jacobian = jacobianStats(detMap);

@@ -90,6 +90,16 @@ test("overlapNodes: the lattice nodes whose T(p) = A(p + d(p)) lands inside the 
     const g = y * lx + x, my = y * 8 + (g === pushed ? -40 : 0), mx = x * 8 + 100;
     assert.equal(inside[g], my >= 0 && my <= 1023 && mx <= 799 ? 1 : 0, `node ${y}, ${x}`);
   }
+  // A margin of [0, 2, 3] nodes: counted only where every node within ±2 rows and ±3 columns is inside, ends included.
+  const eroded = overlapNodes(t, defaultSpace(), [1, 1024, 800], [0, 2, 3]);
+  for (let y = 0; y < ly; y++) for (let x = 0; x < lx; x++) {
+    let all = 1;
+    for (let dy = -2; dy <= 2; dy++) for (let dx = -3; dx <= 3; dx++) {
+      const yy = y + dy, xx = x + dx;
+      if (yy < 0 || yy >= ly || xx < 0 || xx >= lx || !inside[yy * lx + xx]) all = 0;
+    }
+    assert.equal(eroded[y * lx + x], all, `eroded node ${y}, ${x}`);
+  }
 });
 
 for (const kind of ["displacement", "velocity", "bspline"] as const) test(`foldTransform: T(p) = T_global(p + r(p)) at every lattice node (global ${kind})`, () => {
