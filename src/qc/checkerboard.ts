@@ -21,7 +21,7 @@ export function checkerSquareSize(shape: readonly number[], squares: number): nu
  */
 export function checkerboard(fixed: Image, warped: Image, squares = 8, options: PanelOptions = {}): Rgb {
   if (!Number.isInteger(squares) || squares < 1) throw new OptionError("checkerboard: squares", squares, "a positive integer");
-  const rf = robustRange(fixed), rw = robustRange(warped);
+  const rangeOf = options.rangeOf ?? robustRange, rf = rangeOf(fixed), rw = rangeOf(warped);
   const s = checkerSquareSize(fixed.shape, squares);
   return orthogonalSlices([fixed, warped], ([f, w]) => {
     const [, ny, nx] = f!.shape;

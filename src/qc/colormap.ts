@@ -26,10 +26,19 @@ export const MAGENTA_WHITE_GREEN: Colormap = [
 
 /** The colour at t ∈ [0, 1] (clamped; NaN → 0), linear between control points, each channel rounded. */
 export function sampleColormap(map: Colormap, t: number): [number, number, number] {
+  const out = new Uint8Array(3);
+  sampleColormapInto(map, t, out, 0);
+  return [out[0]!, out[1]!, out[2]!];
+}
+
+/** sampleColormap written to out[o … o + 2], for per-pixel loops that must not allocate. */
+export function sampleColormapInto(map: Colormap, t: number, out: Uint8Array, o: number): void {
   const u = t > 0 ? (t < 1 ? t : 1) : 0;
   const pos = u * (map.length - 1), k = Math.min(Math.floor(pos), map.length - 2), f = pos - k;
   const a = map[k]!, b = map[k + 1]!;
-  return [Math.round(a[0] + f * (b[0] - a[0])), Math.round(a[1] + f * (b[1] - a[1])), Math.round(a[2] + f * (b[2] - a[2]))];
+  out[o] = Math.round(a[0] + f * (b[0] - a[0]));
+  out[o + 1] = Math.round(a[1] + f * (b[1] - a[1]));
+  out[o + 2] = Math.round(a[2] + f * (b[2] - a[2]));
 }
 
 /** 256 colours of `map` as 768 bytes (entry i = sampleColormap(map, i / 255)), for per-pixel lookups. */

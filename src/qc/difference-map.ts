@@ -21,7 +21,7 @@ export interface DifferenceMapOptions extends PanelOptions {
 export function differenceMap(fixed: Image, warped: Image, options: DifferenceMapOptions = {}): Rgb {
   const max = options.max ?? 1;
   if (!(max > 0) || !Number.isFinite(max)) throw new OptionError("differenceMap: max", max, "a positive finite difference (normalised units, 0 < max ≤ 1)");
-  const rf = robustRange(fixed), rw = robustRange(warped), table = colormapTable(MAGMA);
+  const rangeOf = options.rangeOf ?? robustRange, rf = rangeOf(fixed), rw = rangeOf(warped), table = colormapTable(MAGMA);
   return orthogonalSlices([fixed, warped], ([f, w]) => {
     const [, ny, nx] = f!.shape;
     const out = createRgb(nx, ny);
@@ -50,7 +50,7 @@ export interface DifferencePair {
  * @param fixed, before, after same shape [z, y, x]: the fixed image and the moving image resampled without / with the registration.
  */
 export function differencePair(fixed: Image, before: Image, after: Image, options: PanelOptions = {}): DifferencePair {
-  const rf = robustRange(fixed), rb = robustRange(before);
+  const rangeOf = options.rangeOf ?? robustRange, rf = rangeOf(fixed), rb = rangeOf(before);
   const d = new Float32Array(fixed.data.length);
   for (let i = 0; i < d.length; i++) d[i] = Math.abs(normalise(fixed.data[i]!, rf) - normalise(before.data[i]!, rb));
   const p99 = robustRange({ data: d, shape: fixed.shape }, 0, 99).hi;

@@ -3,7 +3,7 @@
 
 import { OptionError } from "../core/errors.js";
 import type { Image } from "../kernels/types.js";
-import { BLUE_WHITE_RED, sampleColormap } from "./colormap.js";
+import { BLUE_WHITE_RED, sampleColormap, sampleColormapInto } from "./colormap.js";
 import { orthogonalSlices, PANEL_BACKGROUND, type PanelOptions } from "./orthogonal-slices.js";
 import { createRgb, stackVertically, type Colour, type Rgb } from "./rgb.js";
 
@@ -40,7 +40,13 @@ export function jacobianMap(det: Image, options: JacobianMapOptions = {}): Rgb {
   const map = orthogonalSlices(det, (slice) => {
     const [, ny, nx] = slice.shape;
     const out = createRgb(nx, ny);
-    for (let i = 0; i < nx * ny; i++) out.data.set(jacobianColour(slice.data[i]!, limit), 3 * i);
+    // jacobianColour per pixel, written in place.
+    for (let i = 0; i < nx * ny; i++) {
+      const det = slice.data[i]!;
+      if (Number.isNaN(det)) out.data.set(NAN_COLOUR, 3 * i);
+      else if (det <= 0) out.data.set(FOLD_COLOUR, 3 * i);
+      else sampleColormapInto(BLUE_WHITE_RED, 0.5 + Math.log2(det) / (2 * limit), out.data, 3 * i);
+    }
     return out;
   }, options);
   if (options.legend === false || map.width < MIN_LEGEND_WIDTH) return map;

@@ -64,7 +64,7 @@ export function landmarkArrows(
   const dot = Math.max(0, Math.floor(options.dotRadius ?? 2)), line = Math.max(0, Math.floor(options.lineRadius ?? 0));
   const toIndex = (pts: readonly number[][]) => pts.map((p) => landmarkToQcIndex(p, scales));
   const fixed = toIndex(fixedPts), before = toIndex(mappedBefore), after = toIndex(mappedAfter);
-  const range = robustRange(base);
+  const range = (options.rangeOf ?? robustRange)(base);
   return orthogonalSlices(base, (slice, view) => {
     const [, ny, nx] = slice.shape;
     const out = createRgb(nx, ny);

@@ -5,6 +5,7 @@ import { OptionError } from "../core/errors.js";
 import type { Vec3 } from "../core/space.js";
 import { checkImage, type Image } from "../kernels/types.js";
 import { blit, createRgb, type Colour, type Rgb } from "./rgb.js";
+import type { RangeOf } from "./robust-range.js";
 
 /**
  * Which plane a panel shows. `axis` is the axis held at `index` (0 = z, 1 = y, 2 = x, in [z, y, x] order);
@@ -53,6 +54,8 @@ export interface PanelOptions {
   gap?: number;
   /** Fill between and below panels. @default PANEL_BACKGROUND (black) */
   background?: Colour;
+  /** Each image's display window. @default robustRange (memoisedRanges shares them across a QC pass's figures) */
+  rangeOf?: RangeOf;
 }
 
 /**

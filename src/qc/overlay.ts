@@ -14,7 +14,7 @@ import { createRgb, type Rgb } from "./rgb.js";
  * @returns RGB raster, one pixel per voxel.
  */
 export function overlay(fixed: Image, warped: Image, options: PanelOptions = {}): Rgb {
-  const rf = robustRange(fixed), rw = robustRange(warped);
+  const rangeOf = options.rangeOf ?? robustRange, rf = rangeOf(fixed), rw = rangeOf(warped);
   return orthogonalSlices([fixed, warped], ([f, w]) => {
     const [, ny, nx] = f!.shape;
     const out = createRgb(nx, ny);

@@ -21,6 +21,8 @@ import { encodePng } from "./encode-png.js";
 import { jacobianMap, shrinkKeepingFolds } from "./jacobian-map.js";
 import { landmarkArrows } from "./landmark-arrows.js";
 import { overlay } from "./overlay.js";
+import { memoisedRanges } from "./robust-range.js";
+import type { Rgb } from "./rgb.js";
 import type { QcFigure, SummarySection } from "./qc-report.js";
 import { jacobianSection, metricSection, stagesSection, treSection, type StageTiming } from "./summary-sections.js";
 import type { LandmarkReport } from "./landmark-tre.js";
@@ -67,6 +69,16 @@ function qcFits(ndim: 2 | 3): (shape: Vec3) => boolean {
   return ndim === 3 ? (shape) => Math.max(...shape) <= QC_MAX_SIDE_3D : (shape) => Math.max(shape[1], shape[2]) <= QC_MAX_SIDE;
 }
 
+/** A figure whose PNG is still encoding. */
+type PendingFigure = Omit<QcFigure, "png"> & { png: Promise<Buffer> };
+
+/** encodePng, started now and awaited later; a failure is kept for that await, never left unhandled meanwhile. */
+function encode(rgb: Rgb): Promise<Buffer> {
+  const png = encodePng(rgb);
+  png.catch(() => undefined);
+  return png;
+}
+
 /**
  * Writes dir/*.png, dir/metrics.json and dir/report.html. Images stored without a level small enough for the QC
  * (a 4096² MetaImage, say) get reduced levels on the fly (withReducedLevels), so figures stay at most QC_MAX_SIDE.
@@ -81,22 +93,25 @@ export async function writeRegistrationQc(dir: string, input: RegistrationQcInpu
   // warpedSource closes the moving source with itself; these views are read once and not closed.
   const before = (await readLevelImage(warpedSource(q.moving, identity, q.fixed, opts), 0)).image;
   const after = (await readLevelImage(warpedSource(q.moving, q.transform, q.fixed, opts), 0)).image;
-  const diff = differencePair(fixed, before, after);
-  const figures: QcFigure[] = [
-    { name: "overlay_before", caption: "Before: fixed in green, moving in magenta (aligned structure looks grey)", png: await encodePng(overlay(fixed, before)) },
-    { name: "overlay", caption: "After: fixed in green, warped moving in magenta", png: await encodePng(overlay(fixed, after)) },
-    { name: "checkerboard", caption: "Checkerboard of fixed and warped moving: edges should continue across squares", png: await encodePng(checkerboard(fixed, after)) },
-    { name: "difference_before", caption: `|fixed − moving| before (same scale as after, max ${diff.max.toFixed(3)})`, png: await encodePng(diff.before) },
-    { name: "difference", caption: "|fixed − warped moving| after", png: await encodePng(diff.after) },
+  // Display windows are ranked once per image for all figures; each PNG encodes (libvips threads) while the next
+  // figure is drawn, and all are awaited before anything is written.
+  const panel = { rangeOf: memoisedRanges() };
+  const diff = differencePair(fixed, before, after, panel);
+  const figures: PendingFigure[] = [
+    { name: "overlay_before", caption: "Before: fixed in green, moving in magenta (aligned structure looks grey)", png: encode(overlay(fixed, before, panel)) },
+    { name: "overlay", caption: "After: fixed in green, warped moving in magenta", png: encode(overlay(fixed, after, panel)) },
+    { name: "checkerboard", caption: "Checkerboard of fixed and warped moving: edges should continue across squares", png: encode(checkerboard(fixed, after, undefined, panel)) },
+    { name: "difference_before", caption: `|fixed − moving| before (same scale as after, max ${diff.max.toFixed(3)})`, png: encode(diff.before) },
+    { name: "difference", caption: "|fixed − warped moving| after", png: encode(diff.after) },
   ];
   if (q.jacobian) {
-    figures.push({ name: "jacobian", caption: "Jacobian determinant: blue contraction (0.5×) … white 1 … red expansion (2×); folds in green", png: await encodePng(jacobianMap(shrinkKeepingFolds(q.jacobian.map, QC_MAX_SIDE))) });
+    figures.push({ name: "jacobian", caption: "Jacobian determinant: blue contraction (0.5×) … white 1 … red expansion (2×); folds in green", png: encode(jacobianMap(shrinkKeepingFolds(q.jacobian.map, QC_MAX_SIDE))) });
   }
   if (q.chunks) {
     const side = Math.max(fixed.shape[1], fixed.shape[2]);
     const scale = Math.max(1, Math.ceil(256 / Math.max(q.chunks.rows, q.chunks.cols)));
     const w = Math.max(q.chunks.cols * scale, Math.round((fixed.shape[2] / side) * 512)), h = Math.max(q.chunks.rows * scale, Math.round((fixed.shape[1] / side) * 512));
-    figures.push({ name: "chunks", caption: "Local refinement per chunk: metric improvement (green better, magenta worse, grey not run); flagged chunks hatched red keep the global transform", png: await encodePng(chunkMap(q.chunks, w, h)) });
+    figures.push({ name: "chunks", caption: "Local refinement per chunk: metric improvement (green better, magenta worse, grey not run); flagged chunks hatched red keep the global transform", png: encode(chunkMap(q.chunks, w, h)) });
   }
   if (q.landmarks) {
     const ids = commonIds(q.landmarks.fixed, q.landmarks.moving);
@@ -107,17 +122,18 @@ export async function writeRegistrationQc(dir: string, input: RegistrationQcInpu
     const beforePts = physicalToPixels(movingPhys, q.fixed.meta.space, dims);
     const afterPts = physicalToPixels(mapPointsInverse(q.transform, movingPhys), q.fixed.meta.space, dims);
     const scale = [2, 1, 0].slice(3 - dims).map((a) => 1 / q.fixed.meta.levels[level]!.scale[a]!);
-    figures.push({ name: "landmarks", caption: "Landmarks: fixed (dots) to the moving landmark before (red) and after (green) registration", png: await encodePng(landmarkArrows(fixed, fixedPts, beforePts, afterPts, scale)) });
+    figures.push({ name: "landmarks", caption: "Landmarks: fixed (dots) to the moving landmark before (red) and after (green) registration", png: encode(landmarkArrows(fixed, fixedPts, beforePts, afterPts, scale, panel)) });
   }
   const summary: SummarySection[] = [metricSection(q.metric.name, q.metric.before, q.metric.after)];
   const tre = q.landmarks ? treSection(q.landmarks.report.before, q.landmarks.report.after) : undefined;
   if (tre) summary.unshift(tre);
   if (q.jacobian) summary.push(jacobianSection(q.jacobian.stats));
   summary.push(stagesSection(q.stages));
-  await writeFigures(dir, figures);
+  const done: QcFigure[] = await Promise.all(figures.map(async (f) => ({ ...f, png: await f.png })));
+  await writeFigures(dir, done);
   await writeQcMetrics(join(dir, "metrics.json"), q.metrics);
   await writeReport(join(dir, "report.html"), {
     title: `terareg registration: ${q.movingPath} → ${q.fixedPath}`, inputs: { fixed: q.fixedPath, moving: q.movingPath },
-    summary, images: figures, parameters: q.parameters, created: new Date().toISOString(),
+    summary, images: done, parameters: q.parameters, created: new Date().toISOString(),
   });
 }

@@ -33,6 +33,22 @@ export function robustRange(image: Image, loPercent = 1, hiPercent = 99): Displa
   return { lo: quantile(counted, loPercent / 100), hi: quantile(counted, hiPercent / 100) };
 }
 
+/** How a figure finds an image's display window (robustRange's 1st–99th percentiles, unless memoised). */
+export type RangeOf = (image: Image) => DisplayRange;
+
+/**
+ * robustRange memoised per image object, for one QC pass over images that no longer change: the pair's images appear
+ * in several figures, and each window costs two selections over up to 2^20 samples.
+ */
+export function memoisedRanges(): RangeOf {
+  const seen = new WeakMap<Image, DisplayRange>();
+  return (image) => {
+    let range = seen.get(image);
+    if (!range) seen.set(image, (range = robustRange(image)));
+    return range;
+  };
+}
+
 /**
  * `v` mapped to [0, 1] by `range`, clamped. A degenerate window (hi ≤ lo, e.g. a constant or mostly-zero image)
  * becomes a threshold: values above lo map to 1, the rest to 0. NaN maps to 0.
