@@ -23,9 +23,16 @@ export interface JacobianMapOptions extends PanelOptions {
 
 /** The colour of one determinant value under `limit`. */
 export function jacobianColour(det: number, limit = 1): [number, number, number] {
-  if (Number.isNaN(det)) return [...NAN_COLOUR];
-  if (det <= 0) return [...FOLD_COLOUR];
-  return sampleColormap(BLUE_WHITE_RED, 0.5 + Math.log2(det) / (2 * limit));
+  const out = new Uint8Array(3);
+  jacobianColourInto(det, limit, out, 0);
+  return [out[0]!, out[1]!, out[2]!];
+}
+
+/** jacobianColour written to out[o … o + 2], for the per-pixel loop. */
+function jacobianColourInto(det: number, limit: number, out: Uint8Array, o: number): void {
+  if (Number.isNaN(det)) out.set(NAN_COLOUR, o);
+  else if (det <= 0) out.set(FOLD_COLOUR, o);
+  else sampleColormapInto(BLUE_WHITE_RED, 0.5 + Math.log2(det) / (2 * limit), out, o);
 }
 
 /**
@@ -40,13 +47,7 @@ export function jacobianMap(det: Image, options: JacobianMapOptions = {}): Rgb {
   const map = orthogonalSlices(det, (slice) => {
     const [, ny, nx] = slice.shape;
     const out = createRgb(nx, ny);
-    // jacobianColour per pixel, written in place.
-    for (let i = 0; i < nx * ny; i++) {
-      const det = slice.data[i]!;
-      if (Number.isNaN(det)) out.data.set(NAN_COLOUR, 3 * i);
-      else if (det <= 0) out.data.set(FOLD_COLOUR, 3 * i);
-      else sampleColormapInto(BLUE_WHITE_RED, 0.5 + Math.log2(det) / (2 * limit), out.data, 3 * i);
-    }
+    for (let i = 0; i < nx * ny; i++) jacobianColourInto(slice.data[i]!, limit, out.data, 3 * i);
     return out;
   }, options);
   if (options.legend === false || map.width < MIN_LEGEND_WIDTH) return map;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { normalise, normaliseToByte, robustRange } from "../../src/qc/robust-range.js";
+import { memoisedRanges, normalise, normaliseToByte, robustRange } from "../../src/qc/robust-range.js";
 
 const img = (values: number[]) => ({ data: Float32Array.from(values), shape: [1, 1, values.length] as [number, number, number] });
 
@@ -28,4 +28,14 @@ test("normalise clamps to [0, 1] and thresholds a degenerate window", () => {
   assert.equal(normaliseToByte(15, r), 128);
   assert.equal(normalise(3, { lo: 3, hi: 3 }), 0);
   assert.equal(normalise(4, { lo: 3, hi: 3 }), 1);
+});
+
+test("memoisedRanges: robustRange's window, ranked once per image object", () => {
+  const a = img(Array.from({ length: 101 }, (_, i) => i)), b = img(Array.from({ length: 101 }, (_, i) => 2 * i));
+  const rangeOf = memoisedRanges();
+  const ra = rangeOf(a);
+  assert.deepEqual(ra, robustRange(a));
+  assert.deepEqual(rangeOf(b), robustRange(b));
+  assert.equal(rangeOf(a), ra, "the same image gives back the same window object, not a new ranking");
+  assert.notEqual(memoisedRanges()(a), ra, "each memo is its own");
 });
