@@ -1,7 +1,7 @@
 // Stitching the chunks: a partition-of-unity blend of their residual lattices into one seamless field, the seam
 // measurements that show it, and folding T = A ∘ (id + d_global) ∘ (id + r) into one lattice T(p) = A(p + d(p)).
 
-import { indexToPhysical, indexToPhysicalLinear, invertMat3, mulMat3Vec, voxelCount, type Space, type Vec3 } from "../core/space.js";
+import { indexToPhysical, indexToPhysicalLinear, invertMat3, voxelCount, type Space, type Vec3 } from "../core/space.js";
 import type { DisplacementGrid, RegistrationTransform } from "../transforms/registration-transform.js";
 import { deformationMapper, deformationOf, offsetAdder, withDeformation } from "../transforms/registration-transform.js";
 import { chunkNodeWeights, type ChunkGrid, type ChunkSpec } from "./chunk-grid.js";
@@ -79,20 +79,26 @@ export function overlapNodes(t: RegistrationTransform, movingSpace: Space, movin
   const grid = t.displacement;
   if (!grid) throw new TypeError("overlapNodes: the transform has no displacement lattice");
   const [nz, ny, nx] = grid.shape, n = nz * ny * nx, ndim = t.ndim, first = ndim === 3 ? 0 : 1, a = t.affine;
+  // moving index = M · (p + d) + m, with M = (D·S)⁻¹_moving · A's linear part and m its offset; p = lattice origin +
+  // (D·S)_lattice · node index. No array is made per node (the lattice can hold millions).
   const toPhysical = indexToPhysicalLinear(grid.space), toMoving = invertMat3(indexToPhysicalLinear(movingSpace));
-  const inside = new Uint8Array(n);
+  const M = new Float64Array(9), m = new Float64Array(3), o = grid.space.origin;
+  for (let i = 0; i < 3; i++) {
+    for (let j = 0; j < 3; j++) for (let r = 0; r < 3; r++) M[3 * i + j] = M[3 * i + j]! + toMoving[3 * i + r]! * a[4 * r + j]!;
+    for (let r = 0; r < 3; r++) m[i] = m[i]! + toMoving[3 * i + r]! * (a[4 * r + 3]! - movingSpace.origin[r]!);
+  }
+  const hi = [movingShape[0] - 1, movingShape[1] - 1, movingShape[2] - 1], inside = new Uint8Array(n), p = new Float64Array(3);
   let g = 0;
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       for (let x = 0; x < nx; x++, g++) {
-        const p = mulMat3Vec(toPhysical, [z, y, x]);
-        for (let k = 0; k < 3; k++) p[k] = p[k]! + grid.space.origin[k]!;
+        for (let k = 0; k < 3; k++) p[k] = o[k]! + toPhysical[3 * k]! * z + toPhysical[3 * k + 1]! * y + toPhysical[3 * k + 2]! * x;
         for (let c = 0; c < ndim; c++) p[first + c] = p[first + c]! + grid.data[c * n + g]!;
-        const q: Vec3 = [0, 0, 0];
-        for (let r = 0; r < 3; r++) q[r] = a[4 * r]! * p[0] + a[4 * r + 1]! * p[1] + a[4 * r + 2]! * p[2] + a[4 * r + 3]! - movingSpace.origin[r]!;
-        const k = mulMat3Vec(toMoving, q);
         let ok = 1;
-        for (let axis = first; axis < 3; axis++) if (!(k[axis]! >= 0 && k[axis]! <= movingShape[axis]! - 1)) ok = 0;
+        for (let axis = first; axis < 3; axis++) {
+          const v = M[3 * axis]! * p[0]! + M[3 * axis + 1]! * p[1]! + M[3 * axis + 2]! * p[2]! + m[axis]!;
+          if (!(v >= 0 && v <= hi[axis]!)) ok = 0;
+        }
         inside[g] = ok;
       }
     }

@@ -2,7 +2,7 @@
 // cut would show at the borders, and the folded transform equals T_global(p + r(p)) at the lattice nodes.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { defaultSpace, indexToPhysical, type Vec3 } from "../../src/core/space.js";
+import { defaultSpace, indexToPhysical, physicalToIndex, type Vec3 } from "../../src/core/space.js";
 import { chunkGrid, type ChunkSpec } from "../../src/chunked/chunk-grid.js";
 import { blendResiduals, foldTransform, overlapNodes, seamStats } from "../../src/chunked/blend.js";
 import { affineFromParams } from "../../src/transforms/affine.js";
@@ -130,4 +130,28 @@ for (const kind of ["displacement", "velocity", "bspline"] as const) test(`foldT
   assert.ok(worst < 1e-4, `${kind}: largest difference ${worst} (float32 storage)`);
   // The fold is an explicit conversion to a displacement grid: the global kind is not carried along beside it.
   assert.deepEqual((["displacement", "velocity", "bspline"] as const).filter((k) => folded[k] !== undefined), ["displacement"]);
+});
+
+test("overlapNodes equals mapPoints + physicalToIndex at every node (rotation, zoom, spacing, origin, flipped direction)", () => {
+  const lattice = { ...defaultSpace(), spacing: [1, 8, 8] as Vec3, origin: [0, 3, -5] as Vec3 };
+  const data = new Float32Array(2 * total);
+  for (let g = 0; g < total; g++) (data[g] = 6 * Math.sin(g * 0.37)), (data[total + g] = 6 * Math.cos(g * 0.11));
+  const movingSpace = { ...defaultSpace(), spacing: [1, 0.8, 1.3] as Vec3, origin: [0, 900, 40] as Vec3, direction: [1, 0, 0, 0, -1, 0, 0, 0, 1] as [number, number, number, number, number, number, number, number, number] };
+  const shape: Vec3 = [1, 1100, 560];
+  const t: RegistrationTransform = {
+    ndim: 2, affine: affineFromParams({ translation: [0, -20, 30], rotation: [0, 0, 0.3], zoom: [1, 1.05, 0.97], shear: [0, 0, 0] }, [0, 500, 400], 2),
+    displacement: { ndim: 2, shape: grid.latticeShape, space: lattice, data }, fixedSpace: defaultSpace(), movingSpace,
+  };
+  const inside = overlapNodes(t, movingSpace, shape);
+  const pts = new Float64Array(3 * total);
+  for (let y = 0; y < ly; y++) for (let x = 0; x < lx; x++) pts.set(indexToPhysical(lattice, [0, y, x]), 3 * (y * lx + x));
+  const q = mapPoints(t, pts);
+  let counted = 0;
+  for (let g = 0; g < total; g++) {
+    const k = physicalToIndex(movingSpace, [q[3 * g]!, q[3 * g + 1]!, q[3 * g + 2]!]);
+    const expected = k[1] >= 0 && k[1] <= shape[1] - 1 && k[2] >= 0 && k[2] <= shape[2] - 1 ? 1 : 0;
+    assert.equal(inside[g], expected, `node ${g}: moving index ${k[1]}, ${k[2]}`);
+    counted += expected;
+  }
+  assert.ok(counted > total / 4 && counted < total, `${counted} of ${total} nodes inside: both kinds are tested`);
 });
