@@ -1,5 +1,6 @@
 // Stitching: the blend reproduces a field every chunk agrees on exactly, hides chunk-to-chunk offsets that a hard
-// cut would show at the borders, and the folded transform equals T_global(p + r(p)) at the lattice nodes.
+// cut would show at the borders (measured only where the data is: overlapNodes), and the folded transform equals
+// T_global(p + r(p)) at the lattice nodes.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { defaultSpace, indexToPhysical, physicalToIndex, type Vec3 } from "../../src/core/space.js";
