@@ -174,13 +174,14 @@ export async function registerGreedy(
     if (mode !== "greedy") v = v ? await upsampleField(v, fixedLevels[l - 1]!, fixed, kernels) : createField(shape, ndim);
     const b = mul4(physicalToIndexMat4(moving.space), mul4(affine, indexToPhysicalMat4(fixed.space)));
     const range = intensityRange(moving.image.data);
-    const ranges: [[number, number], [number, number]] = [intensityRange(fixed.image.data), range];
+    // The symmetric mode also warps the fixed image, so it needs that one's range too; the others never read it.
+    const ranges: [[number, number], [number, number]] | undefined = mode === "symmetric" ? [intensityRange(fixed.image.data), range] : undefined;
     const history: number[] = [];
     let it = 0;
     for (; it < (options.iterations[l] ?? 0); it++) {
       if (options.signal?.aborted) throw new AbortedError("deformable registration");
       const { value, force } = mode === "symmetric"
-        ? await symmetricForceAt(fixed, moving, b, v!, options, ranges, kernels, options.fixedMasks?.[l])
+        ? await symmetricForceAt(fixed, moving, b, v!, options, ranges!, kernels, options.fixedMasks?.[l])
         : await forceAt(fixed, moving, b, u, options, range, kernels, options.fixedMasks?.[l]);
       history.push(value);
       options.onIteration?.({ level: l, iteration: it, value });
