@@ -45,8 +45,9 @@ export interface PlanOptions {
   dof?: AffineDof;
   /**
    * Dense stage of the global registration. Its job here is the large-scale deformation (the chunks add the local
-   * part), so it starts from a B-spline, whose smoothness keeps regions with periodic texture from sliding by one
-   * period, as greedy alone can at a coarse level. @default "bspline-greedy"
+   * part), so it is a B-spline: smooth, so regions with periodic texture do not slide by one period (greedy alone can,
+   * at a coarse level), and without the voxel-scale roughness a greedy finish leaves, which the chunks' smoothed
+   * residuals cannot undo (BENCHMARKS.md "Global stage of the chunked flow"). @default "bspline"
    */
   deformable?: DenseMode;
   /** Overrides of the global stage's regularisation (the chunks keep their own, CHUNK_PRESETS). */
@@ -202,7 +203,7 @@ export function makePlan(fixed: { meta: ImageMeta; levels: readonly LevelInfo[];
 
   const globalPart = {
     level: gl, shape: [...levels[gl]!.shape] as Vec3, budgetBytes: globalBudget, preset, metric: options.metric ?? "auto",
-    dof: options.dof ?? "affine", deformable: options.deformable ?? "bspline-greedy", regularization: options.regularization ?? {}, flips: options.flips ?? false, seed: options.seed ?? 1,
+    dof: options.dof ?? "affine", deformable: options.deformable ?? "bspline", regularization: options.regularization ?? {}, flips: options.flips ?? false, seed: options.seed ?? 1,
     channels: options.channels ?? {},
   };
   const refinement = { level: rl, shape: [...rShape] as Vec3, space: rSpace, latticeStep: grid.step, latticeShape: grid.latticeShape, latticeSpace };
