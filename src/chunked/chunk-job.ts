@@ -7,6 +7,7 @@ import type { Kernels } from "../compute/kernels.js";
 import { serialKernels } from "../compute/serial-kernels.js";
 import { createField, type Field } from "../kernels/types.js";
 import { localNccFast } from "../compute/wasm/local-ncc.js";
+import { registerBSpline } from "../registration/bspline-stage.js";
 import { registerGreedy } from "../registration/greedy-stage.js";
 import { normaliseIntensity, readRegionImage, shrinkLevelImage, type LevelImage } from "../registration/level-image.js";
 import { indexToPhysicalMat4, physicalToIndexMat4 } from "../registration/frame.js";
@@ -176,9 +177,13 @@ export async function runChunk(ctx: ChunkContext, chunk: ChunkSpec): Promise<Chu
   const zeroField = createField(f.image.shape, ndim);
   const before = await costWith(f, w, zeroField, mask, p.nccRadius, kernels);
   const fixedMasks = fixedLevels.length > 1 ? [shrinkMask(valid, f.image.shape, fixedLevels[0]!.image.shape), valid] : [valid];
-  const dense = await registerGreedy(fixedLevels, movingLevels, identity4(), ndim, {
-    fixedMasks, metric: "ncc", radius: p.nccRadius, iterations, sigmaUpdate: p.sigmaUpdate, sigmaField: p.sigmaField, stepVoxels: p.stepVoxels, mode: "greedy",
-  }, kernels);
+  const dense = p.deformable === "bspline"
+    ? await registerBSpline(fixedLevels, movingLevels, identity4(), ndim, {
+      fixedMasks, metric: "ncc", radius: p.nccRadius, iterations, gridSpacingVoxels: p.gridSpacing, bendingWeight: p.bendingWeight,
+    }, kernels)
+    : await registerGreedy(fixedLevels, movingLevels, identity4(), ndim, {
+      fixedMasks, metric: "ncc", radius: p.nccRadius, iterations, sigmaUpdate: p.sigmaUpdate, sigmaField: p.sigmaField, stepVoxels: p.stepVoxels, mode: "greedy",
+    }, kernels);
   const after = await costWith(f, w, dense.displacement, mask, p.nccRadius, kernels);
   if (!(after <= before)) return zero({ id: chunk.id, foreground, before, after, flag: "worse" });
   // The lattice keeps one node every `step` voxels: low-pass the field first (σ = step / 2) so it is sampled, not aliased.

@@ -57,6 +57,8 @@ export interface PlanOptions {
   channels?: { fixed?: number; moving?: number };
   /** A chunk whose fixed core has less foreground than this fraction keeps T_global and is flagged. @default 0.05 */
   minForeground?: number;
+  /** The chunks' dense stage. @default the preset's: "bspline" for fast, "greedy" for accurate (CHUNK_PRESETS) */
+  chunkDeformable?: ChunkDeformable;
 }
 
 /** What identifies an input file: a changed one invalidates a run's finished chunks. */
@@ -72,16 +74,25 @@ export interface InputFingerprint {
 }
 
 export interface ChunkParameters {
-  /** Greedy iterations per level of the chunk's own schedule, coarsest first. */
+  /** The chunks' dense stage: greedy (a free-form field, smoothed) or a cubic B-spline with bending energy. */
+  deformable: ChunkDeformable;
+  /** Iterations per level of the chunk's own schedule, coarsest first (greedy steps, or B-spline L-BFGS steps). */
   iterations: number[];
   nccRadius: number;
+  /** Greedy chunks: σ of each update and of the field (voxels), and the largest step. */
   sigmaUpdate: number;
   sigmaField: number;
   stepVoxels: number;
   minForeground: number;
   /** σ of the low-pass applied before sampling the lattice, in lattice steps (0 = none). */
   latticeSmoothing: number;
+  /** B-spline chunks: knot spacing in voxels of the refinement level, and the bending weight (bspline-stage.ts). */
+  gridSpacing: number;
+  bendingWeight: number;
 }
+
+export type ChunkDeformable = "greedy" | "bspline";
+export const CHUNK_DEFORMABLE: readonly ChunkDeformable[] = ["greedy", "bspline"];
 
 export interface Plan {
   format: "terareg-plan";
@@ -118,9 +129,13 @@ export function freeMemoryBudget(): number {
 // voxels, low-passed) cannot hold anyway. Measured the same way: 2D TRE 0.040 / 0.121 → 0.038 / 0.118 px, chunk stage
 // 18.1 → 10.9 s; 3D 0.078 / 0.156 → 0.079 / 0.157 voxel, 13.6 → 7.4 s; seams unchanged. The 30 coarse iterations
 // keep the capture range (up to 0.5 voxel of the coarse level each).
+// Fast chunks are B-splines (knots every 16 voxels of the refinement level, bending weight 0.01), since session 5
+// (BENCHMARKS.md "Chunk dense stage"): on the 300 MP pair at level 1 the border jump 0.085 → 0.018 px, chunks 148 → 126 s,
+// TRE 0.069 / 0.200 → 0.082 / 0.175 px; 8192² seams 0.028 → 0.007 px, TRE 0.054 → 0.061. Greedy stays for accurate: it
+// follows finer detail (lower median), at the cost of rougher fields.
 const CHUNK_PRESETS: Record<Preset, ChunkParameters> = {
-  fast: { iterations: [30, 5], nccRadius: 2, sigmaUpdate: 3, sigmaField: 1.5, stepVoxels: 0.5, minForeground: 0.05, latticeSmoothing: 0.5 },
-  accurate: { iterations: [50, 30], nccRadius: 3, sigmaUpdate: 1.732, sigmaField: 0.707, stepVoxels: 0.5, minForeground: 0.05, latticeSmoothing: 0.5 },
+  fast: { deformable: "bspline", iterations: [30, 5], nccRadius: 2, sigmaUpdate: 3, sigmaField: 1.5, stepVoxels: 0.5, minForeground: 0.05, latticeSmoothing: 0.5, gridSpacing: 16, bendingWeight: 0.01 },
+  accurate: { deformable: "greedy", iterations: [50, 30], nccRadius: 3, sigmaUpdate: 1.732, sigmaField: 0.707, stepVoxels: 0.5, minForeground: 0.05, latticeSmoothing: 0.5, gridSpacing: 16, bendingWeight: 0.01 },
 };
 
 /** The finest of `levels` whose dense working set fits `budgetBytes`, or -1. */
@@ -190,7 +205,9 @@ export function makePlan(fixed: { meta: ImageMeta; levels: readonly LevelInfo[];
   const memory = { baseBytes, globalBytes, chunkBytesPerWorker, chunksBytes, blendBytes, warpBytes, peakBytes: Math.max(globalBytes, chunksBytes, warpBytes) };
   if (warpBytes > budgetBytes) throw new BudgetError("final warp", warpBytes, budgetBytes);
 
-  const parameters: ChunkParameters = { ...CHUNK_PRESETS[preset], minForeground: options.minForeground ?? CHUNK_PRESETS[preset].minForeground };
+  const parameters: ChunkParameters = {
+    ...CHUNK_PRESETS[preset], minForeground: options.minForeground ?? CHUNK_PRESETS[preset].minForeground, deformable: options.chunkDeformable ?? CHUNK_PRESETS[preset].deformable,
+  };
   const denseIterations = preset === "fast" ? 220 : 350;
   const chunkIterationVoxels = grid.chunks.reduce((s, c) => s + voxelCount(c.extended.size), 0) * (parameters.iterations[1]! + parameters.iterations[0]! / (ndim === 3 ? 8 : 4));
   const estimatedSeconds = {

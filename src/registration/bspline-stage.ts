@@ -48,6 +48,8 @@ export interface BSplineOptions {
   maxStepVoxels?: number;
   /** Stop a level when the cost improved less than this (relative) over the last 10 iterations. @default 1e-5 */
   tolerance?: number;
+  /** Per level, coarsest first: the fixed voxels the metric may count (1); all when absent. */
+  fixedMasks?: Uint8Array[];
   /** After every accepted step: `value` is the metric, `cost` adds the bending penalty. */
   onIteration?: (e: { level: number; iteration: number; value: number; cost: number }) => void;
   signal?: AbortSignal;
@@ -72,6 +74,8 @@ export interface BSplineLevelProblem {
   movingRange: [number, number];
   /** Absolute weight w of the bending energy: cost = metric + w·E. */
   bendingWeight: number;
+  /** Fixed voxels the metric may count (1) on this level's grid; all when absent. */
+  fixedMask?: Uint8Array;
 }
 
 export interface BSplineCost {
@@ -103,7 +107,9 @@ export async function bsplineCost(problem: BSplineLevelProblem, lattice: BSpline
   const shape = problem.fixed.image.shape, nd = lattice.coefficients.ndim, b = problem.fixedToMovingIndex;
   const u = evaluateLatticeFast(lattice, shape);
   const res = await kernels.resampleMapped(problem.moving.image, b, u, { interpolation: "linear", gradient: true, mask: true });
-  const m = denseMetric(problem, res.image.data, res.mask!);
+  const inside = res.mask!, fixedMask = problem.fixedMask;
+  if (fixedMask) for (let i = 0; i < inside.length; i++) inside[i] = inside[i]! & fixedMask[i]!;
+  const m = denseMetric(problem, res.image.data, inside);
   const n = voxelCount(shape), g = res.gradient!.data, first = nd === 3 ? 0 : 1;
   const dCdu = createField(shape, nd);
   for (let a = first; a < 3; a++) {
@@ -221,6 +227,7 @@ export async function registerBSpline(
       fixed, moving, metric, radius: options.radius ?? 2, movingRange: intensityRange(moving.image.data),
       bendingWeight: lambda * metricScale(metric, fixed.image.data),
       fixedToMovingIndex: mul4(physicalToIndexMat4(moving.space), mul4(affine, indexToPhysicalMat4(fixed.space))),
+      ...(options.fixedMasks?.[l] ? { fixedMask: options.fixedMasks[l] } : {}),
     };
     const start = await bsplineCost(problem, lattice, kernels);
     const iterations = options.iterations[l]!;

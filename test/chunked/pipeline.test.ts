@@ -92,13 +92,15 @@ test("chunked register (2D 1024², 16 chunks of 256²): 5× below global TRE, no
   assert.match(changed.stderr, /different chunking.*--force/);
 });
 
-test("chunked register (3D 128³, 8 chunks of 64³): 5× below global TRE, no folds", { timeout: 600_000 }, async (t) => {
+for (const mode of ["bspline", "greedy"] as const)
+test(`chunked register (3D 128³, 8 chunks of 64³, ${mode} chunks): 5× below global TRE, no folds`, { timeout: 600_000 }, async (t) => {
   const dir = await tempDir(t, "terareg-chunked3d-");
   const pair = await synthesize(join(dir, "pair"), { shape: [128, 128, 128], seed: 5, landmarks: 100 });
   const run = join(dir, "run");
   const r = terareg("register", pair.fixed, pair.moving, "-o", run, "--chunk", "64", "--global-level", "1", "--preset", "fast",
-    "--fixed-landmarks", pair.fixedLandmarks, "--moving-landmarks", pair.movingLandmarks, "--threads", "2", "--quiet");
+    "--chunk-deformable", mode, "--fixed-landmarks", pair.fixedLandmarks, "--moving-landmarks", pair.movingLandmarks, "--threads", "2", "--quiet");
   assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(await readFile(join(run, "plan.json"), "utf8")).chunking.parameters.deformable, mode);
   const metrics = JSON.parse(await readFile(join(run, "metrics.json"), "utf8"));
   const { global: g, final: f } = metrics.landmarks;
   assert.ok(f.after.median <= 0.5, `final TRE median ${f.after.median} voxel`);

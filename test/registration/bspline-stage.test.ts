@@ -221,6 +221,27 @@ for (const { metric, shape, spacing, ndim } of GRADIENT_CASES)
     }
   });
 
+test("bsplineCost with a fixed mask ignores what the moving image holds outside it (value and gradient), and without one does not", async () => {
+  const rng = seeded(23), shape: Vec3 = [1, 40, 48], ndim = 2;
+  const tex = texture(rng, ndim);
+  const fixed = sampleImage(tex, shape, evaluateLattice(randomLattice(rng, shape, [1, 10, 10], ndim, 1.5), shape));
+  const moving = sampleImage(tex, shape);
+  // Masked out: rows 20..39; altered: rows 22..39. With u = 0 every sample sits on a grid point, and the moving
+  // gradient at the last counted row reaches one row further (a one-sided difference), so no counted voxel sees the
+  // altered rows; the NCC windows hold only counted voxels.
+  const mask = new Uint8Array(voxelCount(shape)).fill(1).fill(0, 20 * 48);
+  const altered = { ...moving, image: { ...moving.image, data: Float32Array.from(moving.image.data, (v, i) => (i >= 22 * 48 ? 5 * v + 3 : v)) } };
+  const lattice = createLattice(shape, [1, 10, 10], ndim);
+  const base = { fixed, fixedToMovingIndex: identity4(), metric: "ncc" as const, radius: 2, movingRange: [-12, 12] as [number, number], bendingWeight: 0 };
+  const a = await bsplineCost({ ...base, moving, fixedMask: mask }, lattice, K);
+  const b = await bsplineCost({ ...base, moving: altered, fixedMask: mask }, lattice, K);
+  assert.equal(b.value, a.value);
+  assert.deepEqual(b.gradient.data, a.gradient.data);
+  assert.equal(a.count, 20 * 48);
+  const c = await bsplineCost({ ...base, moving: altered }, lattice, K);
+  assert.notEqual(c.value, a.value);
+});
+
 test("registerBSpline recovers a known smooth B-spline deformation (2D, 128², ~3 px) without folding", async () => {
   const t0 = performance.now();
   const rng = seeded(31), shape: Vec3 = [1, 128, 128];

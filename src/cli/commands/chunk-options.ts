@@ -1,12 +1,12 @@
 // The options `terareg plan` and `terareg register` share for the large-image flow: budget, chunk size, overlap,
-// levels and lattice, parsed into PlanOptions.
+// levels, lattice and the chunks' dense stage, parsed into PlanOptions.
 
 import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import { OptionError } from "../../core/errors.js";
 import type { Vec3 } from "../../core/space.js";
-import { freeMemoryBudget, type PlanOptions } from "../../chunked/plan.js";
-import { parseBytes, parseInteger } from "../parse.js";
+import { CHUNK_DEFORMABLE, freeMemoryBudget, type PlanOptions } from "../../chunked/plan.js";
+import { parseBytes, parseEnum, parseInteger } from "../parse.js";
 
 export interface RawChunkOptions {
   chunk?: string;
@@ -15,6 +15,7 @@ export interface RawChunkOptions {
   refineLevel?: string;
   latticeStep?: string;
   minForeground: string;
+  chunkDeformable?: string;
 }
 
 /** Adds the chunking flags to `command`. */
@@ -25,7 +26,8 @@ export function addChunkOptions(command: Command): Command {
     .option("--global-level <n>", "pyramid level of the global registration (default: the finest the budget allows)")
     .option("--refine-level <n>", "pyramid level the chunks register at (default 0, full resolution)")
     .option("--lattice-step <n>", "residual lattice: one node every N voxels of the refinement level (default 8)")
-    .option("--min-foreground <fraction>", "a chunk with less foreground than this keeps the global transform and is flagged", "0.05");
+    .option("--min-foreground <fraction>", "a chunk with less foreground than this keeps the global transform and is flagged", "0.05")
+    .option("--chunk-deformable <mode>", `the chunks' dense stage: ${CHUNK_DEFORMABLE.join(", ")} (bspline: a B-spline with knots every 16 voxels and bending energy, smooth across chunk borders and faster; greedy: a free-form field, closer in the median, rougher; default: bspline with --preset fast, greedy with accurate)`);
 }
 
 /** "512" → [512, 512, 512]; "256x128" → [128, 128, 256]; "256x256x64" → [64, 256, 256] (x first; z ignored in 2D). */
@@ -58,6 +60,7 @@ export function parseChunkOptions(raw: RawChunkOptions & { memory: string; threa
     ...(raw.globalLevel !== undefined ? { registrationLevel: parseInteger("--global-level", raw.globalLevel, 0, 40) } : {}),
     ...(raw.refineLevel !== undefined ? { refineLevel: parseInteger("--refine-level", raw.refineLevel, 0, 40) } : {}),
     ...(raw.latticeStep !== undefined ? { latticeStep: parseInteger("--lattice-step", raw.latticeStep, 1, 256) } : {}),
+    ...(raw.chunkDeformable !== undefined ? { chunkDeformable: parseEnum("--chunk-deformable", raw.chunkDeformable, CHUNK_DEFORMABLE) } : {}),
   };
 }
 
