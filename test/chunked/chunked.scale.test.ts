@@ -1,7 +1,7 @@
 // Acceptance at scale (npm run test:scale): `terareg synth` writes a 17320² (300 MP) uint8 pair, then `terareg register`
 // runs plan → global → chunks → full-resolution warp into pyramidal OME-TIFF under --memory 1.5GB. Checked: peak RSS
 // (the CLI's own VmHWM, in metrics.json) within the budget, full-resolution TRE median ≤ 0.5 px and p99 ≤ 2 px, no folds,
-// no seam beyond the chunks' own error.
+// border jumps of the stitched field below 0.05 px.
 // TERAREG_SCALE_DIR keeps the pair between runs; TERAREG_SCALE_REFINE_LEVEL picks the chunks' level (default 1).
 
 import assert from "node:assert/strict";
@@ -22,7 +22,7 @@ function cli(...args: string[]): string {
   return r.stdout;
 }
 
-test("300 MP pair, --memory 1.5GB: peak RSS ≤ 1.5 GB, TRE median ≤ 0.5 px, p99 ≤ 2 px, no folds, no seam beyond the cores' noise", { timeout: 4 * 3600_000 }, () => {
+test("300 MP pair, --memory 1.5GB: peak RSS ≤ 1.5 GB, TRE median ≤ 0.5 px, p99 ≤ 2 px, no folds, seams < 0.05 px", { timeout: 4 * 3600_000 }, () => {
   const pair = join(dir, "p300");
   if (!existsSync(join(pair, "fixed.ome.tif"))) cli("synth", pair, "--size", "17320x17320", "--seed", "7", "--quiet");
   const run = join(dir, `run-refine${refineLevel}`);
@@ -35,6 +35,6 @@ test("300 MP pair, --memory 1.5GB: peak RSS ≤ 1.5 GB, TRE median ≤ 0.5 px, p
   assert.ok(m.landmarks.final.after.median <= 0.5, `median TRE ${m.landmarks.final.after.median}`);
   assert.ok(m.landmarks.final.after.p99 <= 2, `p99 TRE ${m.landmarks.final.after.p99}`);
   assert.equal(m.jacobian.foldingFraction, 0);
-  // No seam beyond the chunks' own error inside their cores (as in pipeline.test.ts).
-  assert.ok(m.seams.borderJumpMax < Math.max(0.05, 1.5 * m.seams.midCoreJumpMax), `border jump ${m.seams.borderJumpMax} px, mid-core ${m.seams.midCoreJumpMax} px`);
+  // The truth is smooth: the stitched field may not jump at chunk borders by 0.05 px or more (issue 5).
+  assert.ok(m.seams.borderJumpMax < 0.05, `border jump ${m.seams.borderJumpMax} px, mid-core ${m.seams.midCoreJumpMax} px`);
 });
