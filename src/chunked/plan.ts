@@ -129,7 +129,7 @@ export function freeMemoryBudget(): number {
 // voxels, low-passed) cannot hold anyway. Measured the same way: 2D TRE 0.040 / 0.121 → 0.038 / 0.118 px, chunk stage
 // 18.1 → 10.9 s; 3D 0.078 / 0.156 → 0.079 / 0.157 voxel, 13.6 → 7.4 s; seams unchanged. The 30 coarse iterations
 // keep the capture range (up to 0.5 voxel of the coarse level each).
-// Fast chunks are B-splines (knots every 16 voxels of the refinement level, bending weight 0.01), since session 5
+// Fast chunks are B-splines (knots every 16 voxels of the refinement level, bending weight 0.01), measured 2026-11-22
 // (BENCHMARKS.md "Chunk dense stage"): on the 300 MP pair at level 1 the border jump 0.085 → 0.018 px, chunks 148 → 126 s,
 // TRE 0.069 / 0.200 → 0.082 / 0.175 px; 8192² seams 0.028 → 0.007 px, TRE 0.054 → 0.061. Greedy stays for accurate: it
 // follows finer detail (lower median), at the cost of rougher fields.
