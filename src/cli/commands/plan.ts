@@ -36,9 +36,9 @@ export function registerPlan(program: Command, globals: () => GlobalOptions): vo
     const nd = plan.ndim, m = plan.memory, t = plan.estimatedSeconds;
     createReporter(globals()).summary(`plan ${movingPath} → ${fixedPath}`, {
       "memory budget": formatBytes(plan.budgetBytes),
-      "global registration": `level ${plan.global.level} (${xyz(plan.global.shape, nd)})`,
+      "global registration": `level ${plan.global.level} (${xyz(plan.global.shape, nd)}), ${plan.global.dof} then ${plan.global.deformable}`,
       refinement: `level ${plan.refinement.level} (${xyz(plan.refinement.shape, nd)}), lattice ${xyz(plan.refinement.latticeShape, nd)} (every ${plan.refinement.latticeStep[2]} voxels)`,
-      chunks: `${plan.chunking.count} (${xyz(plan.chunking.counts, nd)}) of ${xyz(plan.chunking.size, nd)} + ${plan.chunking.halo[2]} halo, ${plan.chunkWorkers} at once`,
+      chunks: `${plan.chunking.count} (${xyz(plan.chunking.counts, nd)}) of ${xyz(plan.chunking.size, nd)} + ${plan.chunking.halo[2]} halo, registered by ${plan.chunking.parameters.deformable}, ${plan.chunkWorkers} at once`,
       "peak memory (est.)": `global ${formatBytes(m.globalBytes)}, chunks ${formatBytes(m.chunksBytes)}, warp ${formatBytes(m.warpBytes)}`,
       "time (est.)": `${t.total.toFixed(0)} s (global ${t.global.toFixed(0)}, chunks ${t.chunks.toFixed(0)}, warp ${t.warp.toFixed(0)})`,
       plan: raw.output,

@@ -182,6 +182,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
         ...(raw.fixedChannel !== undefined ? { fixed: parseInteger("--fixed-channel", raw.fixedChannel, 0, 65535) } : {}),
         ...(raw.movingChannel !== undefined ? { moving: parseInteger("--moving-channel", raw.movingChannel, 0, 65535) } : {}),
       };
+      const chunkOptions = parseChunkOptions(raw); // checked before any file is touched, whichever flow runs
       const chunked = raw.chunks !== false && (asksForChunks(raw) || (await exceedsBudget(fixedPath, budgetBytes)));
       await checkRunDir(raw.output, Boolean(raw.force), chunked);
       const reporter = createReporter(globals());
@@ -189,7 +190,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
       try {
         if (chunked) {
           const run = await registerChunked(fixedPath, movingPath, raw.output, {
-            ...parseChunkOptions(raw), budgetBytes, threads, preset, metric, ...(deformable ? { deformable } : {}), regularization, dof, flips: Boolean(raw.flip), seed, channels, ...landmarks,
+            ...chunkOptions, budgetBytes, threads, preset, metric, ...(deformable ? { deformable } : {}), regularization, dof, flips: Boolean(raw.flip), seed, channels, ...landmarks,
             progress: reporter.progress,
             onGlobalProgress: (e) => reporter.progress({ stage: `global ${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
           });
