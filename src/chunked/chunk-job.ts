@@ -177,12 +177,11 @@ export async function runChunk(ctx: ChunkContext, chunk: ChunkSpec): Promise<Chu
   const zeroField = createField(f.image.shape, ndim);
   const before = await costWith(f, w, zeroField, mask, p.nccRadius, kernels);
   const fixedMasks = fixedLevels.length > 1 ? [shrinkMask(valid, f.image.shape, fixedLevels[0]!.image.shape), valid] : [valid];
+  const common = { fixedMasks, metric: "ncc" as const, radius: p.nccRadius, iterations };
   const dense = p.deformable === "bspline"
-    ? await registerBSpline(fixedLevels, movingLevels, identity4(), ndim, {
-      fixedMasks, metric: "ncc", radius: p.nccRadius, iterations, gridSpacingVoxels: p.gridSpacing, bendingWeight: p.bendingWeight,
-    }, kernels)
+    ? await registerBSpline(fixedLevels, movingLevels, identity4(), ndim, { ...common, gridSpacingVoxels: p.gridSpacing, bendingWeight: p.bendingWeight }, kernels)
     : await registerGreedy(fixedLevels, movingLevels, identity4(), ndim, {
-      fixedMasks, metric: "ncc", radius: p.nccRadius, iterations, sigmaUpdate: p.sigmaUpdate, sigmaField: p.sigmaField, stepVoxels: p.stepVoxels, mode: "greedy",
+      ...common, sigmaUpdate: p.sigmaUpdate, sigmaField: p.sigmaField, stepVoxels: p.stepVoxels, mode: "greedy",
     }, kernels);
   const after = await costWith(f, w, dense.displacement, mask, p.nccRadius, kernels);
   if (!(after <= before)) return zero({ id: chunk.id, foreground, before, after, flag: "worse" });

@@ -49,8 +49,8 @@ function parseFraction(flag: string, raw: string, max: number): number {
   return v;
 }
 
-/** PlanOptions from the shared flags plus --memory ("auto" = freeMemoryBudget) and --threads. */
-export function parseChunkOptions(raw: RawChunkOptions & { memory: string; threads?: string }): PlanOptions {
+/** PlanOptions from the shared flags plus --memory ("auto" = freeMemoryBudget) and --threads, both always set. */
+export function parseChunkOptions(raw: RawChunkOptions & { memory: string; threads?: string }): PlanOptions & { budgetBytes: number; threads: number } {
   return {
     budgetBytes: raw.memory === "auto" ? freeMemoryBudget() : parseBytes("--memory", raw.memory),
     threads: raw.threads === undefined ? availableParallelism() : parseInteger("--threads", raw.threads, 1, 256),

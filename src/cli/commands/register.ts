@@ -1,7 +1,6 @@
 // `terareg register FIXED MOVING -o RUN`: parses the options, calls registerRun (registration/register-run.ts) and
 // prints the summary. Everything the run does and writes is the library's.
 
-import { availableParallelism } from "node:os";
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -13,9 +12,8 @@ import { openImage } from "../../io/open.js";
 import { registerRun, type RunResult } from "../../registration/register-run.js";
 import { PRESETS, type Preset } from "../../registration/presets.js";
 import type { AffineDof } from "../../transforms/affine.js";
-import { parseBytes, parseEnum, parseInteger, parseNumber } from "../parse.js";
+import { parseEnum, parseInteger, parseNumber } from "../parse.js";
 import type { Regularization } from "../../registration/presets.js";
-import { freeMemoryBudget } from "../../chunked/plan.js";
 import { createReporter, type Reporter } from "../reporter.js";
 import type { GlobalOptions } from "../program.js";
 import { addChunkOptions, asksForChunks, parseChunkOptions, type RawChunkOptions } from "./chunk-options.js";
@@ -172,8 +170,8 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
       const deformable = raw.deformable === undefined ? undefined : parseEnum("--deformable", raw.deformable, DENSE);
       const dof = parseEnum("--dof", raw.dof, DOFS);
       const regularization = parseRegularization(raw);
-      const threads = raw.threads === undefined ? availableParallelism() : parseInteger("--threads", raw.threads, 1, 256);
-      const budgetBytes = raw.memory === "auto" ? freeMemoryBudget() : parseBytes("--memory", raw.memory);
+      // Every flag is checked before any file is touched, whichever flow runs; --memory and --threads serve both.
+      const chunkOptions = parseChunkOptions(raw), { budgetBytes, threads } = chunkOptions;
       const seed = parseInteger("--seed", raw.seed, 0, 2 ** 31);
       if (Boolean(raw.fixedLandmarks) !== Boolean(raw.movingLandmarks)) {
         throw new OptionError(raw.fixedLandmarks ? "--moving-landmarks" : "--fixed-landmarks", "", "both landmark files, or neither");
@@ -182,7 +180,6 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
         ...(raw.fixedChannel !== undefined ? { fixed: parseInteger("--fixed-channel", raw.fixedChannel, 0, 65535) } : {}),
         ...(raw.movingChannel !== undefined ? { moving: parseInteger("--moving-channel", raw.movingChannel, 0, 65535) } : {}),
       };
-      const chunkOptions = parseChunkOptions(raw); // checked before any file is touched, whichever flow runs
       const chunked = raw.chunks !== false && (asksForChunks(raw) || (await exceedsBudget(fixedPath, budgetBytes)));
       await checkRunDir(raw.output, Boolean(raw.force), chunked);
       const reporter = createReporter(globals());
@@ -190,7 +187,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
       try {
         if (chunked) {
           const run = await registerChunked(fixedPath, movingPath, raw.output, {
-            ...chunkOptions, budgetBytes, threads, preset, metric, ...(deformable ? { deformable } : {}), regularization, dof, flips: Boolean(raw.flip), seed, channels, ...landmarks,
+            ...chunkOptions, preset, metric, ...(deformable ? { deformable } : {}), regularization, dof, flips: Boolean(raw.flip), seed, channels, ...landmarks,
             progress: reporter.progress,
             onGlobalProgress: (e) => reporter.progress({ stage: `global ${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
           });
