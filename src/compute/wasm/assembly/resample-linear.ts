@@ -40,6 +40,10 @@ export function sampleLinearAt(
   clamp: i32, fill: f32, out: usize, mask: usize, grad: usize,
 ): void {
   const is3d = nz > 1;
+  if (!is3d && !clamp && mask && grad) {
+    sample2dMaskGradient(win, winY, ny, nx, cy, cx, n, fill, out, mask, grad);
+    return;
+  }
   const hz = <f64>nz - 0.5, hy = <f64>ny - 0.5, hx = <f64>nx - 0.5;
   const mz = <f64>max(0, nz - 2), my = <f64>max(0, ny - 2), mx = <f64>max(0, nx - 2);
   const sz: i32 = nz > 1 ? wy * nx : 0, sy: i32 = ny > 1 ? nx : 0, sx: i32 = nx > 1 ? 1 : 0;
@@ -100,6 +104,41 @@ export function sampleLinearAt(
     store<f32>(grad + planeBytes + o, <f32>(ny > 1 && y0 >= 0 && y0 <= <f64>(ny - 1) ? gz * (c01 - c00) + fz * (c11 - c10) : 0));
     store<f32>(grad + 2 * planeBytes + o, <f32>(nx > 1 && x0 >= 0 && x0 <= <f64>(nx - 1)
       ? gz * (gy * (a01 - a00) + fy * (a11 - a10)) + fz * (gy * (a101 - a100) + fy * (a111 - a110)) : 0));
+  }
+}
+
+/**
+ * sampleLinearAt's 2D case with the zero boundary, a mask and a gradient (the dense stages' warp of the moving image):
+ * the same float64 arithmetic in the same order, with the window offset in integers and the per-axis tests hoisted.
+ */
+function sample2dMaskGradient(
+  win: usize, winY: i32, ny: i32, nx: i32, cy: usize, cx: usize, n: i32, fill: f32, out: usize, mask: usize, grad: usize,
+): void {
+  const hy = <f64>ny - 0.5, hx = <f64>nx - 0.5, my = <f64>max(0, ny - 2), mx = <f64>max(0, nx - 2);
+  const syBytes: usize = ny > 1 ? <usize>nx << 2 : 0, sxBytes: usize = nx > 1 ? 4 : 0;
+  const lastY = <f64>(ny - 1), lastX = <f64>(nx - 1), tallY = ny > 1, wideX = nx > 1;
+  const gradX = grad + (<usize>n << 2);
+  for (let i = 0; i < n; i++) {
+    const q = <usize>i << 3, o = <usize>i << 2;
+    const y = load<f64>(cy + q), x = load<f64>(cx + q);
+    if (!(y >= -0.5 && y <= hy && x >= -0.5 && x <= hx)) {
+      store<f32>(out + o, fill);
+      store<u8>(mask + <usize>i, 0);
+      store<f32>(grad + o, 0);
+      store<f32>(gradX + o, 0);
+      continue;
+    }
+    const iy = lowerTap(y, my), ix = lowerTap(x, mx);
+    const fy = fraction(y, iy, ny), fx = fraction(x, ix, nx);
+    const b = win + ((<usize>((<i32>iy - winY) * nx + <i32>ix)) << 2);
+    const gx = 1 - fx, gy = 1 - fy;
+    store<u8>(mask + <usize>i, 1);
+    const a00 = <f64>load<f32>(b), a01 = <f64>load<f32>(b + sxBytes);
+    const a10 = <f64>load<f32>(b + syBytes), a11 = <f64>load<f32>(b + syBytes + sxBytes);
+    const c00 = gx * a00 + fx * a01, c01 = gx * a10 + fx * a11;
+    store<f32>(out + o, <f32>(gy * c00 + fy * c01));
+    store<f32>(grad + o, <f32>(tallY && y >= 0 && y <= lastY ? c01 - c00 : 0));
+    store<f32>(gradX + o, <f32>(wideX && x >= 0 && x <= lastX ? gy * (a01 - a00) + fy * (a11 - a10) : 0));
   }
 }
 
