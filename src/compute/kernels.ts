@@ -13,6 +13,7 @@ import type { Region } from "../core/space.js";
 import type { Factors } from "../pyramid/reduce.js";
 import type { MappedTile, TileMapper } from "../warp/tile-mapper.js";
 import type { Field, Image } from "../kernels/types.js";
+import type { BSplineLattice } from "../kernels/bspline-lattice.js";
 
 /** Asynchronous versions of the kernels in kernels/, with the same arguments, meaning and results. */
 export interface Kernels {
@@ -23,6 +24,13 @@ export interface Kernels {
   resampleAt(image: Image, coords: Coordinates, options?: ResampleOptions): Promise<ResampleResult>;
   /** out(x) = I(B·x + K·u(x)) on u's grid (kernels/resample-mapped.ts): resampleAt without the position array. */
   resampleMapped(image: Image, matrix: ArrayLike<number>, field: Field, options?: ResampleOptions): Promise<ResampleResult>;
+  /**
+   * The moving image warped through a B-spline lattice onto the fixed grid `shape`: samples at B·x + K·u(x), inside
+   * mask and moving gradient (kernels/bspline-cost.ts latticeWarp, the B-spline stage's warp).
+   */
+  latticeWarp(moving: Image, matrix: ArrayLike<number>, lattice: BSplineLattice, shape: Vec3): Promise<ResampleResult>;
+  /** ∂C/∂W on that warp pulled back onto the lattice's knots (kernels/bspline-cost.ts splatForce). */
+  splatForce(dCdW: Float32Array, gradient: Field, matrix: ArrayLike<number>, lattice: BSplineLattice): Promise<Field>;
   /** A warp tile's moving positions, clipped to the moving image of `movingShape`, and their bounds (warp/tile-mapper.ts mapTile). */
   mapTile(mapper: TileMapper, region: Region, movingShape: Vec3): Promise<MappedTile>;
   /**

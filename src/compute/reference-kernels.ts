@@ -2,6 +2,7 @@
 // Other backends must match it byte for byte (the conformance tests compare against it).
 
 import { blockSum } from "../kernels/block-sums.js";
+import { latticeWarp, splatForce } from "../kernels/bspline-cost.js";
 import { bsplineCoefficients } from "../kernels/bspline-prefilter.js";
 import { composeFields } from "../kernels/compose-fields.js";
 import { expVelocity } from "../kernels/exp-velocity.js";
@@ -23,6 +24,8 @@ export const referenceKernels: Kernels = {
   resampleAffine: async (image, outShape, matrix, options) => resampleAffine(image, outShape, matrix, options),
   resampleAt: async (image, coords, options) => resampleAt(image, coords, options),
   resampleMapped: async (image, matrix, field, options) => resampleMapped(image, matrix, field, options),
+  latticeWarp: async (moving, matrix, lattice, shape) => latticeWarp(moving, matrix, lattice, shape),
+  splatForce: async (dCdW, gradient, matrix, lattice) => splatForce(dCdW, gradient, matrix, lattice),
   mapTile: async (mapper, region, movingShape) => mapTile(mapper, region, movingShape),
   sampleWindow: async (sampling) => sampleWindow(sampling),
   release: () => undefined,

@@ -2,15 +2,15 @@
 // by L-BFGS coarse to fine with the lattice refined exactly between levels. The dense alternative is greedy-stage.ts.
 
 import { AbortedError, OptionError } from "../core/errors.js";
-import { voxelCount, type Vec3 } from "../core/space.js";
+import type { Vec3 } from "../core/space.js";
 import type { Kernels } from "../compute/kernels.js";
 import { bendingEnergy } from "../kernels/bending-energy.js";
 import { maxVectorNorm } from "../kernels/field-arithmetic.js";
 import {
   createLattice, fitLattice, mapLattice, subdivideLattice, type BSplineLattice,
 } from "../kernels/bspline-lattice.js";
-import { createField, imageNdim, type Field } from "../kernels/types.js";
-import { evaluateLatticeFast, splatToLatticeFast } from "../compute/wasm/bspline-lattice.js";
+import { imageNdim, type Field } from "../kernels/types.js";
+import { evaluateLatticeFast } from "../compute/wasm/bspline-lattice.js";
 import { localNccFast } from "../compute/wasm/local-ncc.js";
 import { mattesMutualInformation } from "../metrics/mattes-mutual-information.js";
 import { meanSquares } from "../metrics/mean-squares.js";
@@ -98,34 +98,6 @@ function denseMetric(problem: BSplineLevelProblem, warped: Float32Array, mask: U
 }
 
 /**
- * ∂C/∂u_a(x) = ∂C/∂W(x) · Σ_r K_ra g_r(x) for every component a, with g the moving image's gradient at the warped
- * positions (index units, planes [z,] y, x) and K the linear part of `b`; 0 where ∂C/∂W is 0. The sum starts at 0 and
- * runs over r in the order [z,] y, x in float64, and each value is rounded once to float32.
- */
-export function projectForce(dCdW: Float32Array, g: Field, b: Mat4): Field {
-  const shape = g.shape, nd = g.ndim, n = voxelCount(shape), first = nd === 3 ? 0 : 1, out = createField(shape, nd);
-  const gd = g.data, o = out.data;
-  const g0 = gd.subarray(0, n), g1 = gd.subarray(n, 2 * n), g2 = nd === 3 ? gd.subarray(2 * n, 3 * n) : g1;
-  for (let a = first; a < 3; a++) {
-    const plane = o.subarray((a - first) * n, (a - first + 1) * n);
-    if (nd === 3) {
-      const k0 = b[a]!, k1 = b[4 + a]!, k2 = b[8 + a]!;
-      for (let i = 0; i < n; i++) {
-        const dw = dCdW[i]!;
-        if (dw !== 0) plane[i] = dw * (0 + k0 * g0[i]! + k1 * g1[i]! + k2 * g2[i]!);
-      }
-    } else {
-      const k1 = b[4 + a]!, k2 = b[8 + a]!;
-      for (let i = 0; i < n; i++) {
-        const dw = dCdW[i]!;
-        if (dw !== 0) plane[i] = dw * (0 + k1 * g0[i]! + k2 * g1[i]!);
-      }
-    }
-  }
-  return out;
-}
-
-/**
  * Cost of a lattice and its gradient w.r.t. the coefficients. With u = eval(c), W(x) = M(c(x)), c(x) = B·x + K·u(x):
  *   ∂C/∂u_a(x) = ∂C/∂W(x) · Σ_r K_ra ∂M/∂c_r(c(x))   (the dense force of greedy-stage.ts, sign flipped),
  *   ∂C/∂c_k = Σ_x β³(x/h − k) ∂C/∂u(x) = splat(∂C/∂u)   (the adjoint of evaluation),
@@ -133,13 +105,11 @@ export function projectForce(dCdW: Float32Array, g: Field, b: Mat4): Field {
  */
 export async function bsplineCost(problem: BSplineLevelProblem, lattice: BSplineLattice, kernels: Kernels): Promise<BSplineCost> {
   const shape = problem.fixed.image.shape, b = problem.fixedToMovingIndex;
-  const u = evaluateLatticeFast(lattice, shape);
-  const res = await kernels.resampleMapped(problem.moving.image, b, u, { interpolation: "linear", gradient: true, mask: true });
+  const res = await kernels.latticeWarp(problem.moving.image, b, lattice, shape);
   const inside = res.mask!, fixedMask = problem.fixedMask;
   if (fixedMask) for (let i = 0; i < inside.length; i++) inside[i] = inside[i]! & fixedMask[i]!;
   const m = denseMetric(problem, res.image.data, inside);
-  const dCdu = projectForce(m.gradient, res.gradient!, b);
-  const gradient = splatToLatticeFast(dCdu, lattice);
+  const gradient = await kernels.splatForce(m.gradient, res.gradient!, b, lattice);
   const bend = bendingEnergy(lattice, shape);
   const w = problem.bendingWeight;
   if (w !== 0) for (let i = 0; i < gradient.data.length; i++) gradient.data[i] = gradient.data[i]! + w * bend.gradient.data[i]!;

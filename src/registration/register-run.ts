@@ -7,6 +7,7 @@ import { writeAtomically } from "../core/atomic.js";
 import { peakRssBytes } from "../core/memory.js";
 import type { ProgressFn } from "../core/progress.js";
 import type { Source } from "../core/source.js";
+import { voxelCount } from "../core/space.js";
 import { cpuKernels } from "../compute/cpu/cpu-kernels.js";
 import { createPool } from "../compute/cpu/pool.js";
 import { serialKernels } from "../compute/serial-kernels.js";
@@ -19,7 +20,7 @@ import { landmarkReport, type LandmarkReport } from "../qc/landmark-tre.js";
 import { writeRegistrationQc } from "../qc/registration-qc.js";
 import { saveTransform } from "../transforms/transform-io.js";
 import { warpedSource } from "../warp/warped-source.js";
-import { fitsBudget, registerImages, type RegisterOptions, type RegistrationResult } from "./register-images.js";
+import { chooseLevel, fitsBudget, registerImages, type RegisterOptions, type RegistrationResult } from "./register-images.js";
 
 export interface RunOptions extends Omit<RegisterOptions, "kernels"> {
   /** Worker threads; results are identical for any count. @default 1 */
@@ -41,6 +42,9 @@ export interface RunResult {
   outputs: string[];
 }
 
+/** Registration-level voxels from which a 2D B-spline registration runs its kernels on the pool (2^21 ≈ 1448²). */
+const POOL_BSPLINE_VOXELS = 2 ** 21;
+
 /** `source`, or a view of it with reduced levels built out of core when none of its stored levels fits the budget. */
 async function registrable(source: Source, budgetBytes: number, cacheDir: string, progress?: ProgressFn): Promise<Source> {
   const coarsest = source.meta.levels[source.meta.levels.length - 1]!;
@@ -61,9 +65,12 @@ export async function registerRun(fixedPath: string, movingPath: string, runDir:
   const kernels = cpuKernels(pool);
   // 2D registrations run their kernels on this thread: with the wasm kernels, the pool's messages and shared-memory
   // copies cost more than a second core gives (measured, BENCHMARKS "wasm SIMD kernels": ANHIR kidney 3.45 → 3.07 s,
-  // 1024² 4.19 → 3.84 s, 4096² B-spline 43.6 → 41.1 s); 3D ones gain from the pool (128³: 3.53 against 3.67 s).
-  // The same bytes either way. The warp below always uses the pool.
-  const registrationKernels = fixed.meta.ndim === 2 ? serialKernels : kernels;
+  // 1024² 4.19 → 3.84 s); 3D ones gain from the pool (128³: 3.53 against 3.67 s). So does a B-spline stage on a large
+  // 2D level, whose warp and splat run as whole bands on the workers (BENCHMARKS "B-spline cost on the pool": 4096²
+  // deformable stage 26.3 → 19.7 s; 1024², 1.13 against 1.21 s, stays here). The same bytes either way. The warp below
+  // always uses the pool.
+  const poolFor2D = options.deformable === "bspline" && voxelCount(fixed.meta.levels[chooseLevel(fixed, budgetBytes)]!.shape) >= POOL_BSPLINE_VOXELS;
+  const registrationKernels = fixed.meta.ndim === 2 && !poolFor2D ? serialKernels : kernels;
   const t0 = performance.now();
   try {
     const result = await registerImages(fixed, moving, { ...options, budgetBytes, kernels: registrationKernels });

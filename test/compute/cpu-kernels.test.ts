@@ -5,6 +5,8 @@ import { cpuKernels } from "../../src/compute/cpu/cpu-kernels.js";
 import { bandOf, createPool, type Pool } from "../../src/compute/cpu/pool.js";
 import type { Kernels } from "../../src/compute/kernels.js";
 import { referenceKernels } from "../../src/compute/reference-kernels.js";
+import { serialKernels } from "../../src/compute/serial-kernels.js";
+import { createLattice } from "../../src/kernels/bspline-lattice.js";
 import type { ResampleResult } from "../../src/kernels/resample-common.js";
 import type { Interpolation } from "../../src/kernels/types.js";
 import { bytes, randomImage, smoothField } from "../kernels/fixtures.js";
@@ -143,6 +145,23 @@ test("smoothing, gradient, composition, exp, Jacobian and B-spline coefficients 
         (await k.bsplineCoefficients(img)).data,
       ];
       got.forEach((g, i) => assert.deepEqual(bytes(g), bytes(want[i]!), `${k.name} ${shape} kernel #${i}`));
+    }
+  }
+});
+
+test("the B-spline warp and force splat give the reference's bytes on every thread count, serial backend too", async () => {
+  for (const shape of SHAPES) {
+    const ndim = shape[0] === 1 ? 2 : 3, matrix = mappedMatrix(ndim);
+    const lattice = createLattice(shape, [ndim === 3 ? 4 : 1, 5, 6], ndim), c = lattice.coefficients;
+    for (let i = 0; i < c.data.length; i++) c.data[i] = Math.cos(i * 0.9) * 2;
+    const moving = randomImage(81, shape), dCdW = randomImage(82, shape).data;
+    const want = await referenceKernels.latticeWarp(moving, matrix, lattice, shape);
+    const wantSplat = await referenceKernels.splatForce(dCdW, want.gradient!, matrix, lattice);
+    for (const k of [...backends, serialKernels]) {
+      sameResample(await k.latticeWarp(moving, matrix, lattice, shape), want, `${k.name} ${shape} latticeWarp`);
+      const got = await k.splatForce(dCdW, want.gradient!, matrix, lattice);
+      assert.deepEqual(bytes(got.data), bytes(wantSplat.data), `${k.name} ${shape} splatForce`);
+      assert.deepEqual(got.shape, wantSplat.shape);
     }
   }
 });

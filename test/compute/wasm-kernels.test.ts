@@ -16,7 +16,12 @@ import { rowCount } from "../../src/kernels/types.js";
 import { checkResampleMapped, mappedPositions, resampleMapped, resampleMappedArgs, resampleMappedBand } from "../../src/kernels/resample-mapped.js";
 import { resampleAt } from "../../src/kernels/resample-at.js";
 import { composeBand } from "../../src/kernels/compose-fields.js";
-import { createLattice, evaluateLattice, splatToLattice } from "../../src/kernels/bspline-lattice.js";
+import { createLattice, evaluateLattice, latticeWeights, splatToLattice } from "../../src/kernels/bspline-lattice.js";
+import { latticeWarp, splatForce } from "../../src/kernels/bspline-cost.js";
+import { heapAllocator } from "../../src/kernels/resample-common.js";
+import {
+  latticeSplatArgs, latticeSplatBandWasm, latticeWarpArgs, latticeWarpBandWasm, latticeWarpResult, rowsReaching,
+} from "../../src/compute/wasm/bspline-cost.js";
 import { bytes, randomImage, smoothField } from "../kernels/fixtures.js";
 
 test("kernels.wasm is built and loads (npm run build compiles it; TERAREG_WASM=0 alone turns it off)", () => {
@@ -192,7 +197,7 @@ test("resampling through B·x + K·u(x) equals resampleAt at mappedPositions, an
   }
 });
 
-test("wasm memory holds blocks, not images: a 4096² image through every wasm kernel leaves it far below the image size", async () => {
+test("wasm memory holds blocks, not images: a 4096² image through every wasm kernel (the B-spline warp and splat too) leaves it far below the image size", async () => {
   const wasm = wasmKernels();
   if (!wasm) return;
   const shape: Vec3 = [1, 4096, 4096], n = 4096 * 4096;
@@ -205,6 +210,53 @@ test("wasm memory holds blocks, not images: a 4096² image through every wasm ke
   localNccWasm(wasm, image.data, r.image.data, shape, { radius: 2, movingMask: r.mask! });
   const lattice = createLattice(shape, [1, 64, 64], 2);
   splatToLatticeWasm(wasm, evaluateLatticeWasm(wasm, lattice, shape), lattice);
+  const warp = await serialKernels.latticeWarp(image, [1, 0, 0, 0, 0, 1, 0.01, 0.5, 0, -0.01, 1, -0.5, 0, 0, 0, 1], lattice, shape);
+  await serialKernels.splatForce(warp.image.data, warp.gradient!, [1, 0, 0, 0, 0, 1, 0.01, 0.5, 0, -0.01, 1, -0.5, 0, 0, 0, 1], lattice);
   const bytesHeld = wasm.memory.buffer.byteLength;
   assert.ok(bytesHeld < 32 * 2 ** 20, `wasm memory grew to ${(bytesHeld / 2 ** 20).toFixed(1)} MiB for a ${(4 * n / 2 ** 20).toFixed(0)} MiB image`);
+});
+
+test("the B-spline warp and force splat in wasm bands give the reference's bytes: 2D, 3D, any band and block, partly outside", () => {
+  const wasm = wasmKernels();
+  if (!wasm) return;
+  for (const [shape, spacing, matrix] of [
+    [[1, 37, 29], [1, 7.5, 6], [1, 0, 0, 0, 0, 1.05, 0.2, -3, 0, -0.15, 0.95, 2.5, 0, 0, 0, 1]],
+    [[9, 13, 11], [4, 3.5, 5], [0.9, 0.1, 0, 0.5, 0, 1.1, -0.1, -1, 0.05, 0, 0.97, 1.5, 0, 0, 0, 1]],
+  ] as [Vec3, Vec3, number[]][]) {
+    const ndim = shape[0] === 1 ? 2 : 3, n = shape[0] * shape[1] * shape[2];
+    const lattice = createLattice(shape, spacing, ndim), c = lattice.coefficients;
+    for (let i = 0; i < c.data.length; i++) c.data[i] = Math.sin(i * 1.7) * 3; // large enough to leave the image
+    const moving = randomImage(61, shape);
+    const want = latticeWarp(moving, matrix, lattice, shape);
+    assert.ok(want.mask!.includes(0) && want.mask!.includes(1), "the case samples inside and outside the moving image");
+    const dCdW = randomImage(62, shape).data.map((v, i) => (i % 7 === 0 ? 0 : v)); // zeros, as outside samples give
+    const wantSplat = splatForce(dCdW, want.gradient!, matrix, lattice);
+    const ky = c.shape[1];
+    for (const block of [1, 2 * shape[2] + 1, 1 << 16]) {
+      const a = latticeWarpArgs(moving, matrix, lattice, shape, heapAllocator);
+      for (const [s, e] of [[0, 4], [4, 5], [5, shape[1]]]) latticeWarpBandWasm(wasm, a, s!, e!, block);
+      const got = latticeWarpResult(a);
+      assert.deepEqual(bytes(got.image.data), bytes(want.image.data), `${shape} block ${block}: samples`);
+      assert.deepEqual(got.mask, want.mask, `${shape} block ${block}: mask`);
+      assert.deepEqual(bytes(got.gradient!.data), bytes(want.gradient!.data), `${shape} block ${block}: gradient`);
+      const sa = latticeSplatArgs(dCdW, want.gradient!, matrix, lattice, heapAllocator);
+      for (const [s, e] of [[0, 1], [1, 3], [3, ky]]) latticeSplatBandWasm(wasm, sa, s!, e!, block);
+      assert.deepEqual(bytes(sa.out), bytes(wantSplat.data), `${shape} block ${block}: splat`);
+    }
+    assert.equal(n, dCdW.length);
+  }
+});
+
+test("rowsReaching: the fixed rows whose taps touch a band of knot rows", () => {
+  const lattice = createLattice([1, 40, 8], [1, 6, 4], 2), [, ty] = latticeWeights(lattice, [1, 40, 8]);
+  const ky = lattice.coefficients.shape[1];
+  for (let k0 = 0; k0 < ky; k0++) {
+    for (let k1 = k0 + 1; k1 <= ky; k1++) {
+      const [lo, hi] = rowsReaching(ty, k0, k1);
+      for (let y = 0; y < 40; y++) {
+        const touches = ty.first[y]! + ty.taps - 1 >= k0 && ty.first[y]! < k1;
+        assert.equal(y >= lo && y < hi, touches, `knots [${k0}, ${k1}) row ${y}`);
+      }
+    }
+  }
 });

@@ -21,6 +21,8 @@ import type { Pool } from "./pool.js";
 import { mappedBounds, type TileMapper } from "../../warp/tile-mapper.js";
 import { reduceUnits } from "../../pyramid/reduce.js";
 import { wasmKernels } from "../wasm/wasm-module.js";
+import { latticeSplatArgs, latticeWarpArgs, latticeWarpResult } from "../wasm/bspline-cost.js";
+import { referenceKernels } from "../reference-kernels.js";
 
 /** Arrays of one size kept for reuse (cpuKernels' release). */
 const BIN_DEPTH = 8;
@@ -115,6 +117,19 @@ export function cpuKernels(pool: Pool): Kernels {
       const args = resampleMappedArgs(await sourceOf(image, r), image.shape, matrix, shared, r, pool.allocate);
       await pool.run("resampleMapped", args, rowCount(field.shape));
       return sampleResult(args);
+    },
+    async latticeWarp(moving, matrix, lattice, shape) {
+      // The band kernels are wasm only; without kernels.wasm this runs the reference on the calling thread.
+      if (!wasmKernels()) return referenceKernels.latticeWarp(moving, matrix, lattice, shape);
+      const args = latticeWarpArgs(moving, matrix, lattice, shape, pool.allocate, (a) => pool.share(a));
+      await pool.run("latticeWarp", args, shape[1]);
+      return latticeWarpResult(args);
+    },
+    async splatForce(dCdW, gradient, matrix, lattice) {
+      if (!wasmKernels()) return referenceKernels.splatForce(dCdW, gradient, matrix, lattice);
+      const args = latticeSplatArgs(dCdW, gradient, matrix, lattice, pool.allocate, (a) => pool.share(a));
+      await pool.run("latticeSplat", args, lattice.coefficients.shape[1]);
+      return { data: args.out, shape: [...lattice.coefficients.shape], ndim: lattice.coefficients.ndim };
     },
     async mapTile(mapper, region, movingShape) {
       let shared = sharedMappers.get(mapper);

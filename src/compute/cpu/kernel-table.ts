@@ -10,6 +10,7 @@ import { resampleFieldBand } from "../../kernels/resample-field.js";
 import { sampleWindowBand } from "../../kernels/sample-window.js";
 import { mapTileBand } from "../../warp/tile-mapper.js";
 import { reduceBlockBand } from "../../pyramid/reduce.js";
+import { latticeSplatBandFast, latticeWarpBandFast } from "../wasm/bspline-cost.js";
 import { composeBandFast } from "../wasm/compose-fields.js";
 import { resampleAtBandFast, resampleMappedBandFast } from "../wasm/resample-at.js";
 import { smoothPassBandFast } from "../wasm/smooth-pass.js";
@@ -19,6 +20,8 @@ export const BAND_KERNELS = {
   resampleAffine: resampleAffineBand,
   resampleAt: resampleAtBandFast,
   resampleMapped: resampleMappedBandFast,
+  latticeWarp: latticeWarpBandFast,
+  latticeSplat: latticeSplatBandFast,
   prefilterX: prefilterXBand,
   prefilterStrided: prefilterStridedBand,
   smoothPass: smoothPassBandFast,

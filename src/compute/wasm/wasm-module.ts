@@ -35,6 +35,8 @@ export interface WasmKernelExports {
   latticeEvaluateBlock(rows: number, kz: number, ky: number, nx: number, y0: number, y1: number, yFirst: number, yW: number, tapsY: number, planes: number, nz: number, zFirst: number, zW: number, tapsZ: number, out: number): void;
   latticeSplatBlock(src: number, nz: number, nx: number, y0: number, y1: number, zFirst: number, zW: number, tapsZ: number, planes: number, kz: number, ky: number, yFirst: number, yW: number, tapsY: number, rows: number): void;
   latticeSplatX(rows: number, kzky: number, kx: number, nx: number, xFirst: number, xW: number, taps: number, coef: number): void;
+  latticePositions(u: number, pos: number, b: number, nz: number, y0: number, by: number, nx: number, ndim: number): void;
+  projectBlock(dw: number, g: number, n: number, ndim: number, k0: number, k1: number, k2: number, out: number): void;
   sampleLinearAt(win: number, winZ: number, winY: number, wy: number, nz: number, ny: number, nx: number, cz: number, cy: number, cx: number, n: number, clamp: number, fill: number, out: number, mask: number, grad: number): void;
 }
 

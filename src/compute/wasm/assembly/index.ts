@@ -5,3 +5,4 @@ export { smoothX, smoothStrided } from "./smooth";
 export { nccBegin, nccFixedSlab, nccWarpedSlab, nccCountedSlab, nccGradientSlab, nccSum, nccStep, nccTail, nccScratchBytes } from "./local-ncc";
 export { composeLinearAt, composePositions, finiteRange, mappedPositions, sampleLinearAt } from "./resample-linear";
 export { latticeEvaluateBlock, latticeRows, latticeSplatBlock, latticeSplatX } from "./bspline-lattice";
+export { latticePositions, projectBlock } from "./bspline-cost";
