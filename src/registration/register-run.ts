@@ -42,8 +42,8 @@ export interface RunResult {
   outputs: string[];
 }
 
-/** Registration-level voxels from which a 2D B-spline registration runs its kernels on the pool (2^21 ≈ 1448²). */
-const POOL_BSPLINE_VOXELS = 2 ** 21;
+/** Voxels of the finest dense level from which a 2D B-spline registration runs its kernels on the pool (1024²). */
+const POOL_BSPLINE_VOXELS = 2 ** 20;
 
 /** `source`, or a view of it with reduced levels built out of core when none of its stored levels fits the budget. */
 async function registrable(source: Source, budgetBytes: number, cacheDir: string, progress?: ProgressFn): Promise<Source> {
@@ -65,11 +65,13 @@ export async function registerRun(fixedPath: string, movingPath: string, runDir:
   const kernels = cpuKernels(pool);
   // 2D registrations run their kernels on this thread: with the wasm kernels, the pool's messages and shared-memory
   // copies cost more than a second core gives (measured, BENCHMARKS "wasm SIMD kernels": ANHIR kidney 3.45 → 3.07 s,
-  // 1024² 4.19 → 3.84 s); 3D ones gain from the pool (128³: 3.53 against 3.67 s). So does a B-spline stage on a large
-  // 2D level, whose warp and splat run as whole bands on the workers (BENCHMARKS "B-spline cost on the pool": 4096²
-  // deformable stage 26.3 → 19.7 s; 1024², 1.13 against 1.21 s, stays here). The same bytes either way. The warp below
-  // always uses the pool.
-  const poolFor2D = options.deformable === "bspline" && voxelCount(fixed.meta.levels[chooseLevel(fixed, budgetBytes)]!.shape) >= POOL_BSPLINE_VOXELS;
+  // 1024² 4.19 → 3.84 s); 3D ones gain from the pool (128³: 3.53 against 3.67 s). So does a B-spline stage whose finest
+  // level is large, its warp and splat running as whole bands on the workers (BENCHMARKS "B-spline cost": 4096² fast,
+  // dense on 2048², 26.3 → 19.6 s; 1024² accurate 4.15 → 3.71 s; 1024² fast, dense on 512², 1.16 against 1.19 s, stays
+  // here). The same bytes either way. The warp below always uses the pool.
+  const level = voxelCount(fixed.meta.levels[chooseLevel(fixed, budgetBytes)]!.shape);
+  const finestDense = options.preset === "fast" ? level / 4 : level; // fast stops the dense stage one level short
+  const poolFor2D = options.deformable === "bspline" && finestDense >= POOL_BSPLINE_VOXELS;
   const registrationKernels = fixed.meta.ndim === 2 && !poolFor2D ? serialKernels : kernels;
   const t0 = performance.now();
   try {
