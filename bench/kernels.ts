@@ -9,6 +9,7 @@ import { localNcc } from "../src/metrics/local-ncc.js";
 import { createPool } from "../src/compute/cpu/pool.js";
 import type { Kernels } from "../src/compute/kernels.js";
 import { voxelCount, type Vec3 } from "../src/core/space.js";
+import { createLattice, type BSplineLattice } from "../src/kernels/bspline-lattice.js";
 import type { Coordinates } from "../src/kernels/resample-at.js";
 import { imageNdim, type Field, type Image } from "../src/kernels/types.js";
 import { table } from "./markdown.js";
@@ -31,7 +32,7 @@ function sharedF32(n: number, f: (i: number) => number): Float32Array {
 }
 
 /** A textured image and a smooth displacement of ±3 voxels with some voxel-scale jitter, as registration produces. */
-function inputs(shape: Vec3): { image: Image; field: Field; coefficients: Image; positions: Coordinates } {
+function inputs(shape: Vec3): { image: Image; field: Field; coefficients: Image; positions: Coordinates; lattice: BSplineLattice } {
   const n = voxelCount(shape), ndim = imageNdim(shape);
   const [, ny, nx] = shape;
   const image = { data: sharedF32(n, (i) => Math.sin(i * 0.013) + Math.cos((i / nx) * 0.021)), shape };
@@ -48,7 +49,10 @@ function inputs(shape: Vec3): { image: Image; field: Field; coefficients: Image;
     const axis = 3 - ndim + c, stride = axis === 0 ? ny * nx : axis === 1 ? nx : 1, len = shape[axis]!;
     for (let i = 0; i < n; i++) positions.data[c * n + i] = (Math.floor(i / stride) % len) + field.data[c * n + i]!;
   }
-  return { image, field, coefficients: image, positions };
+  // A B-spline lattice with knots every 16 voxels and coefficients of ±3 voxels, as the B-spline stage evaluates.
+  const lattice = createLattice(shape, [ndim === 3 ? 16 : 1, 16, 16], ndim), c = lattice.coefficients.data;
+  for (let i = 0; i < c.length; i++) c[i] = 3 * Math.sin(i * 0.7);
+  return { image, field, coefficients: image, positions, lattice };
 }
 
 async function best(repeats: number, f: () => Promise<unknown>): Promise<number> {
@@ -76,7 +80,15 @@ const CASES: Case[] = [
   ["gradient", (k, x) => k.gradient(x.image)],
   ["composeFields", (k, x) => k.composeFields(x.field, x.field)],
   ["jacobianDeterminant", (k, x) => k.jacobianDeterminant(x.field)],
+  ["latticeWarp (knots every 16 voxels; linear + gradient + mask)", (k, x) => k.latticeWarp(x.image, index4(x.image.shape), x.lattice, x.image.shape)],
+  ["splatForce (knots every 16 voxels)", (k, x) => k.splatForce(x.image.data, x.field, index4(x.image.shape), x.lattice)],
 ];
+
+/** affine() as the 4×4 index map [z, y, x, 1] that latticeWarp and splatForce take. */
+function index4(shape: Vec3): number[] {
+  const a = affine(shape);
+  return shape[0] === 1 ? [1, 0, 0, 0, 0, a[0]!, a[1]!, a[2]!, 0, a[3]!, a[4]!, a[5]!, 0, 0, 0, 1] : a;
+}
 
 /** A rotation by 0.1 rad in the y-x plane with a 2% scaling, about the centre, index to index (z kept in 3D). */
 function affine(shape: Vec3): number[] {
@@ -123,7 +135,7 @@ export async function benchKernels(options: BenchKernelsOptions = {}): Promise<s
   const size = (s: Vec3) => (s[0] === 1 ? `${s[1]}²` : `${s[0]}³`);
   const header = ["kernel", ...columns.map(([s, k]) => `${size(s)} ${k === "reference" ? "TS ref" : `${k.replace(/^cpu×(\d+).*$/, "$1")} thr`}`)];
   const rows = CASES.map(([name]) => [name, ...columns.map(([s, k]) => cells.get(`${name}|${s}|${k}`) ?? "")]);
-  const wasm = wasmKernels() ? "with kernels.wasm (wasm SIMD where a kernel has it: Gaussian smoothing, resampleAt linear, composeFields, local NCC)" : "WITHOUT kernels.wasm (TERAREG_WASM=0 or not built)";
+  const wasm = wasmKernels() ? "with kernels.wasm (wasm SIMD where a kernel has it: Gaussian smoothing, resampleAt linear, composeFields, local NCC, the B-spline warp and splat)" : "WITHOUT kernels.wasm (TERAREG_WASM=0 or not built)";
   return [
     `Mvox/s of output voxels, best of ${repeats} wall-clock runs; float32; displacements ±3 voxels; "TS ref" is the serial TypeScript reference (referenceKernels), "1 thr" / "2 thr" the worker pool over SharedArrayBuffers ${wasm}.`,
     "",
