@@ -48,16 +48,15 @@ interface Table {
   taps: number;
 }
 
-/** Copies the three axis tables to wasm memory from `p`; returns them and the next free byte. */
-function placeTables(buffer: ArrayBuffer, weights: AxisWeights[], p: number): { tables: [Table, Table, Table]; end: number } {
-  const tables = weights.map((w) => {
+/** Copies the three axis tables to wasm memory from `p` (tablesBytes of room); returns where they are. */
+function placeTables(buffer: ArrayBuffer, weights: AxisWeights[], p: number): [Table, Table, Table] {
+  return weights.map((w) => {
     const first = p, wts = align16(first + 4 * w.first.length);
     p = align16(wts + 8 * w.weights.length);
     new Int32Array(buffer, first, w.first.length).set(w.first);
     new Float64Array(buffer, wts, w.weights.length).set(w.weights);
     return { first, weights: wts, taps: w.taps };
   }) as [Table, Table, Table];
-  return { tables, end: p };
 }
 
 /** Bytes the tables of `weights` take (placeTables' layout). */
@@ -86,7 +85,7 @@ export function latticeWarpBandWasm(wasm: WasmKernelExports, args: LatticeWarpAr
   const pPos = align16(pRange + 16), pOut = align16(pPos + 8 * nd * nBlock), pMask = align16(pOut + 4 * nBlock);
   const pGrad = align16(pMask + nBlock), pWin = align16(pGrad + 4 * nd * nBlock);
   let buffer = wasmScratch(wasm, pWin - WASM_SCRATCH_START);
-  const { tables: [tz, ty, tx] } = placeTables(buffer, weights, pTables);
+  const [tz, ty, tx] = placeTables(buffer, weights, pTables);
   new Float64Array(buffer, pB, 16).set(args.matrix);
   const rowsBytes = 8 * kz * ky * nx;
   for (let comp = 0; comp < nd; comp++) {
@@ -141,9 +140,9 @@ export function latticeSplatBandWasm(wasm: WasmKernelExports, args: LatticeSplat
   const pTables = WASM_SCRATCH_START, pRows = align16(pTables + tablesBytes(weights));
   const pPlanes = align16(pRows + nd * rowsBytes), pDw = align16(pPlanes + 8 * kz * blockRows * nx);
   const pG = align16(pDw + 4 * nBlock), pSrc = align16(pG + 4 * nd * nBlock), pCoef = align16(pSrc + 4 * nBlock);
-  const end_ = align16(pCoef + 8 * nKnots);
-  const buffer = wasmScratch(wasm, end_ - WASM_SCRATCH_START);
-  const { tables: [tz, ty, tx] } = placeTables(buffer, weights, pTables);
+  const scratchEnd = align16(pCoef + 8 * nKnots);
+  const buffer = wasmScratch(wasm, scratchEnd - WASM_SCRATCH_START);
+  const [tz, ty, tx] = placeTables(buffer, weights, pTables);
   new Float64Array(buffer, pRows, nd * kz * ky * nx).fill(0);
   const first = nd === 3 ? 0 : 1;
   for (let y0 = lo; y0 < hi; y0 += blockRows) {

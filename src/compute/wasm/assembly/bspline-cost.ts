@@ -1,5 +1,5 @@
 // The two B-spline cost steps around the lattice kernels (bspline-lattice.ts) in wasm: the warped positions of a block
-// evaluated by latticeEvaluateBlock, and the force ∂C/∂u of a block (registration/bspline-stage.ts projectForce).
+// evaluated by latticeEvaluateBlock, and the force ∂C/∂u of a block (src/kernels/bspline-cost.ts projectForce).
 
 /**
  * Positions c = B·x + K·u(x) (src/kernels/resample-mapped.ts mappedRows, the same operations in the same order) for
