@@ -33,9 +33,12 @@ import type { ChunkRecord } from "./chunk-job.js";
 import { foregroundRule } from "./foreground.js";
 import { BASE_BYTES, freeMemoryBudget, makePlan, type InputFingerprint, type Plan, type PlanOptions } from "./plan.js";
 import { runChunks } from "./run-chunks.js";
+import type { RunOutputs } from "../registration/register-run.js";
 import { appendManifest, openPlannedInputs, readChunkResidual, readManifest, readPlan, runPaths } from "./run-files.js";
 
 export interface ChunkedRunOptions extends PlanOptions {
+  /** Which optional outputs to write, as registerRun's. @default both */
+  write?: RunOutputs;
   landmarks?: { fixed: string; moving: string };
   progress?: ProgressFn;
   /** Iterations of the global registration. */
@@ -251,10 +254,13 @@ export async function registerChunked(fixedPath: string, movingPath: string, run
       const r = records.get(c.id)!;
       return { ...r, position: c.position, improvement: r.flag || !Number.isFinite(r.before) ? NaN : (r.before - r.after) / Math.abs(r.before) };
     });
-    const warpedName = plan.ndim === 2 ? "warped.ome.tif" : "warped.ome.zarr";
-    await writeImage(warpedSource(moving, transform, fixed, { kernels }), `${runDir}/${warpedName}`, { reduce: kernels.reduceBlock, ...(options.progress ? { progress: options.progress } : {}) });
-    endStage("warp");
-    checkMemory("final warp");
+    const warpedName = plan.ndim === 2 ? "warped.ome.tif" : "warped.ome.zarr", outputs = ["plan.json", "metrics.json"];
+    if (options.write?.warped !== false) {
+      await writeImage(warpedSource(moving, transform, fixed, { kernels }), `${runDir}/${warpedName}`, { reduce: kernels.reduceBlock, ...(options.progress ? { progress: options.progress } : {}) });
+      outputs.push(warpedName);
+      endStage("warp");
+      checkMemory("final warp");
+    }
 
     const seconds = (performance.now() - t0) / 1000;
     const flagged = chunks.filter((c) => c.flag).length;
@@ -268,26 +274,30 @@ export async function registerChunked(fixedPath: string, movingPath: string, run
     };
     await writeAtomically(`${runDir}/metrics.json`, (tmp) => writeFile(tmp, `${JSON.stringify(metrics, null, 2)}\n`));
     const registered = chunks.filter((c) => Number.isFinite(c.before)), improved = registered.filter((c) => !c.flag);
-    await writeAtomically(`${runDir}/qc`, (tmp) => writeRegistrationQc(tmp, {
-      fixed, moving, fixedPath, movingPath, transform, kernels,
-      metric: {
-        name: "local NCC per chunk (mean)",
-        before: registered.reduce((s, c) => s + c.before, 0) / Math.max(registered.length, 1),
-        after: registered.reduce((s, c) => s + (c.flag ? c.before : c.after), 0) / Math.max(registered.length, 1),
-      },
-      jacobian: { stats: jacobian, map: detMap },
-      ...(landmarks && lm ? { landmarks: { ...lm, report: landmarks.final } } : {}),
-      chunks: chunkQc(plan, chunks),
-      stages: stages.map((st) => ({ name: st.name, seconds: st.seconds, peakBytes: st.peakRssBytes })),
-      parameters: { ...metrics.parameters, improvedChunks: improved.length, flaggedChunks: flagged }, metrics,
-    }));
+    if (options.write?.qc !== false) {
+      await writeAtomically(`${runDir}/qc`, (tmp) => writeRegistrationQc(tmp, {
+        fixed, moving, fixedPath, movingPath, transform, kernels,
+        metric: {
+          name: "local NCC per chunk (mean)",
+          before: registered.reduce((s, c) => s + c.before, 0) / Math.max(registered.length, 1),
+          after: registered.reduce((s, c) => s + (c.flag ? c.before : c.after), 0) / Math.max(registered.length, 1),
+        },
+        jacobian: { stats: jacobian, map: detMap },
+        ...(landmarks && lm ? { landmarks: { ...lm, report: landmarks.final } } : {}),
+        chunks: chunkQc(plan, chunks),
+        stages: stages.map((st) => ({ name: st.name, seconds: st.seconds, peakBytes: st.peakRssBytes })),
+        parameters: { ...metrics.parameters, improvedChunks: improved.length, flaggedChunks: flagged }, metrics,
+      }));
+      outputs.push("qc/report.html");
+    }
     await writeAtomically(`${runDir}/transform`, (tmp) => saveTransform(tmp, transform));
-    endStage("qc and transform");
+    outputs.push("transform/transform.json");
+    endStage(options.write?.qc !== false ? "qc and transform" : "transform");
     checkMemory("QC report");
     return {
       plan, global: globalResult, chunks, resumedChunks, seams, jacobian, ...(landmarks ? { landmarks } : {}), stages,
       seconds: (performance.now() - t0) / 1000, peakRssBytes: peakRssBytes(),
-      outputs: ["plan.json", "metrics.json", warpedName, "qc/report.html", "transform/transform.json"],
+      outputs,
     };
   } finally {
     await pool.close();

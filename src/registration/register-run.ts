@@ -22,7 +22,17 @@ import { saveTransform } from "../transforms/transform-io.js";
 import { warpedSource } from "../warp/warped-source.js";
 import { chooseLevel, fitsBudget, registerImages, type RegisterOptions, type RegistrationResult } from "./register-images.js";
 
+/** The optional outputs of a run (metrics.json and transform/ are always written). */
+export interface RunOutputs {
+  /** The moving image warped onto the fixed grid, at full resolution, tile by tile. @default true */
+  warped?: boolean;
+  /** qc/: figures and report.html. @default true */
+  qc?: boolean;
+}
+
 export interface RunOptions extends Omit<RegisterOptions, "kernels"> {
+  /** Which optional outputs to write (elastix's WriteResultImage "false" is `{ warped: false }`). @default both */
+  write?: RunOutputs;
   /** Worker threads; results are identical for any count. @default 1 */
   threads?: number;
   /** ANHIR landmark CSVs (pixels) of both images, for TRE before and after. */
@@ -96,20 +106,25 @@ export async function registerRun(fixedPath: string, movingPath: string, runDir:
     };
     const warpedName = fixed.meta.ndim === 2 ? "warped.ome.tif" : /nifti|metaimage|nrrd/.test(fixed.meta.format) ? "warped.nii.gz" : "warped.ome.zarr";
     await writeAtomically(join(runDir, "metrics.json"), (tmp) => writeFile(tmp, `${JSON.stringify(metrics, null, 2)}\n`));
-    await writeImage(warpedSource(moving, result.transform, fixed, { kernels }), join(runDir, warpedName), { reduce: kernels.reduceBlock, ...(options.progress ? { progress: options.progress } : {}) });
-    await writeAtomically(join(runDir, "qc"), (tmp) => writeRegistrationQc(tmp, {
-      fixed, moving, fixedPath, movingPath, transform: result.transform, kernels,
-      metric: { name: result.metric.name, before: result.metric.before, after: result.metric.after },
-      ...(result.jacobian && result.jacobianMap ? { jacobian: { stats: result.jacobian, map: result.jacobianMap } } : {}),
-      ...(landmarks && lm ? { landmarks: { ...lm, report: landmarks } } : {}),
-      stages: result.stages.map((st) => ({ name: st.name, seconds: st.seconds, peakBytes: st.peakRssBytes })),
-      parameters, metrics,
-    }));
+    const outputs = ["metrics.json"];
+    if (options.write?.warped !== false) {
+      await writeImage(warpedSource(moving, result.transform, fixed, { kernels }), join(runDir, warpedName), { reduce: kernels.reduceBlock, ...(options.progress ? { progress: options.progress } : {}) });
+      outputs.push(warpedName);
+    }
+    if (options.write?.qc !== false) {
+      await writeAtomically(join(runDir, "qc"), (tmp) => writeRegistrationQc(tmp, {
+        fixed, moving, fixedPath, movingPath, transform: result.transform, kernels,
+        metric: { name: result.metric.name, before: result.metric.before, after: result.metric.after },
+        ...(result.jacobian && result.jacobianMap ? { jacobian: { stats: result.jacobian, map: result.jacobianMap } } : {}),
+        ...(landmarks && lm ? { landmarks: { ...lm, report: landmarks } } : {}),
+        stages: result.stages.map((st) => ({ name: st.name, seconds: st.seconds, peakBytes: st.peakRssBytes })),
+        parameters, metrics,
+      }));
+      outputs.push("qc/report.html");
+    }
     await writeAtomically(join(runDir, "transform"), (tmp) => saveTransform(tmp, result.transform));
-    return {
-      result, ...(landmarks ? { landmarks } : {}), seconds, peakRssBytes: peakRssBytes(),
-      outputs: ["metrics.json", warpedName, "qc/report.html", "transform/transform.json"],
-    };
+    outputs.push("transform/transform.json");
+    return { result, ...(landmarks ? { landmarks } : {}), seconds, peakRssBytes: peakRssBytes(), outputs };
   } finally {
     await pool.close();
     await fixed.close();

@@ -1,7 +1,7 @@
 // End to end: `terareg register` writes a complete run, and `transform-points` maps landmarks both ways through it.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseLandmarks } from "../../src/io/landmarks.js";
@@ -101,4 +101,26 @@ test("demo: registers the shipped sample pair and prints TRE before → after", 
   assert.ok(m, r.stdout);
   assert.ok(Number(m![1]) > 25 && Number(m![2]) < 3.5, r.stdout);
   assert.ok(existsSync(join(dir, "run", "qc", "report.html")));
+});
+
+test("register --no-warped --no-qc writes only metrics.json and transform/ (in memory and chunked), with the same transform", { skip: !existsSync(CASE) && "no shared data" }, async (t) => {
+  const dir = await tempDir(t);
+  const fixed = join(CASE, "fixed.png"), moving = join(CASE, "moving.png");
+  for (const flow of [["--preset", "fast"], ["--preset", "fast", "--chunk", "128", "--global-level", "1"]]) {
+    const full = join(dir, `full${flow.length}`), lean = join(dir, `lean${flow.length}`);
+    const a = terareg("register", fixed, moving, "-o", full, ...flow, "--threads", "2");
+    assert.equal(a.code, 0, a.stderr);
+    const b = terareg("register", fixed, moving, "-o", lean, ...flow, "--threads", "2", "--no-warped", "--no-qc");
+    assert.equal(b.code, 0, b.stderr);
+    assert.doesNotMatch(b.stdout, /report/);
+    assert.ok(existsSync(join(full, "warped.ome.tif")) && existsSync(join(full, "qc", "report.html")), `${flow}: the full run has both`);
+    assert.ok(!existsSync(join(lean, "warped.ome.tif")) && !existsSync(join(lean, "qc")), `${flow}: the lean run has neither`);
+    assert.ok(existsSync(join(lean, "metrics.json")), `${flow}: metrics.json`);
+    const files = (await readdir(join(full, "transform"), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+    assert.ok(files.some((e) => e.name === "transform.json"), `${flow}: transform.json`);
+    for (const e of files) {
+      const rel = join(e.parentPath ?? e.path, e.name).slice(join(full, "transform").length);
+      assert.deepEqual(await readFile(join(lean, "transform", rel)), await readFile(join(full, "transform", rel)), `${flow}: transform${rel}`);
+    }
+  }
 });

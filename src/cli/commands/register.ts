@@ -40,6 +40,8 @@ interface RawRegister extends RawChunkOptions {
   movingChannel?: string;
   force?: boolean;
   chunks?: boolean;
+  warped?: boolean;
+  qc?: boolean;
 }
 
 const METRICS: readonly MetricChoice[] = ["auto", "ncc", "mi", "mse"];
@@ -80,7 +82,7 @@ export function printRunSummary(reporter: Reporter, title: string, runDir: strin
   }
   fields["time"] = `${run.seconds.toFixed(2)} s (${result.stages.map((s) => `${s.name} ${s.seconds.toFixed(2)}`).join(", ")})`;
   fields["peak RSS"] = formatBytes(run.peakRssBytes);
-  fields["report"] = join(runDir, "qc", "report.html");
+  if (run.outputs.includes("qc/report.html")) fields["report"] = join(runDir, "qc", "report.html");
   reporter.summary(title, fields, {
     seconds: run.seconds, peakRssBytes: run.peakRssBytes,
     ...(landmarks ? { treMedianBefore: landmarks.before.median, treMedianAfter: landmarks.after.median } : {}),
@@ -102,7 +104,7 @@ export function printChunkedSummary(reporter: Reporter, title: string, runDir: s
   fields["Jacobian"] = `min ${run.jacobian.min.toFixed(3)}, folding ${(100 * run.jacobian.foldingFraction).toFixed(3)} %`;
   fields["time"] = `${run.seconds.toFixed(1)} s (${run.stages.map((s) => `${s.name} ${s.seconds.toFixed(1)}`).join(", ")})`;
   fields["peak RSS"] = formatBytes(run.peakRssBytes);
-  fields["report"] = join(runDir, "qc", "report.html");
+  if (run.outputs.includes("qc/report.html")) fields["report"] = join(runDir, "qc", "report.html");
   reporter.summary(title, fields, {
     seconds: run.seconds, peakRssBytes: run.peakRssBytes, chunks: run.chunks.length, flaggedChunks: flagged, resumedChunks: run.resumedChunks,
     ...(run.landmarks ? { treMedianBefore: run.landmarks.final.before.median, treMedianGlobal: run.landmarks.global.after.median, treMedianAfter: run.landmarks.final.after.median } : {}),
@@ -163,7 +165,9 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
     .option("--fixed-landmarks <csv>", "ANHIR landmarks of the fixed image (pixels), for TRE")
     .option("--moving-landmarks <csv>", "ANHIR landmarks of the moving image (pixels), for TRE")
     .option("--force", "replace a non-empty run directory (a chunked run's directory is otherwise resumed)")
-    .option("--no-chunks", "never use the chunked flow: register in memory at a coarser level instead");
+    .option("--no-chunks", "never use the chunked flow: register in memory at a coarser level instead")
+    .option("--no-warped", "do not write the warped moving image (the transform, metrics.json and qc/ still are)")
+    .option("--no-qc", "do not write qc/ (figures and report.html)");
   addChunkOptions(command).action(async (fixedPath: string, movingPath: string, raw: RawRegister) => {
       const preset = parseEnum<Preset>("--preset", raw.preset, PRESETS);
       const metric = parseEnum("--metric", raw.metric, METRICS);
@@ -184,10 +188,11 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
       await checkRunDir(raw.output, Boolean(raw.force), chunked);
       const reporter = createReporter(globals());
       const landmarks = raw.fixedLandmarks && raw.movingLandmarks ? { landmarks: { fixed: raw.fixedLandmarks, moving: raw.movingLandmarks } } : {};
+      const write = { warped: raw.warped !== false, qc: raw.qc !== false };
       try {
         if (chunked) {
           const run = await registerChunked(fixedPath, movingPath, raw.output, {
-            ...chunkOptions, preset, metric, ...(deformable ? { deformable } : {}), regularization, dof, flips: Boolean(raw.flip), seed, channels, ...landmarks,
+            ...chunkOptions, preset, metric, ...(deformable ? { deformable } : {}), regularization, dof, flips: Boolean(raw.flip), seed, channels, ...landmarks, write,
             progress: reporter.progress,
             onGlobalProgress: (e) => reporter.progress({ stage: `global ${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
           });
@@ -195,7 +200,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
           return;
         }
         const run = await registerRun(fixedPath, movingPath, raw.output, {
-          preset, metric, ...(deformable ? { deformable } : {}), regularization, dof, flips: Boolean(raw.flip), budgetBytes, seed, threads, channels, progress: reporter.progress,
+          preset, metric, ...(deformable ? { deformable } : {}), regularization, dof, flips: Boolean(raw.flip), budgetBytes, seed, threads, channels, write, progress: reporter.progress,
           onProgress: (e) => reporter.progress({ stage: `${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
           ...landmarks,
         });
