@@ -20,7 +20,7 @@ import { landmarkReport, type LandmarkReport } from "../qc/landmark-tre.js";
 import { writeRegistrationQc } from "../qc/registration-qc.js";
 import { saveTransform } from "../transforms/transform-io.js";
 import { warpedSource } from "../warp/warped-source.js";
-import { chooseLevel, fitsBudget, registerImages, type RegisterOptions, type RegistrationResult } from "./register-images.js";
+import { chooseLevel, denseBytesPerVoxel, fitsBudget, registerImages, type RegisterOptions, type RegistrationResult } from "./register-images.js";
 
 /** The optional outputs of a run (metrics.json and transform/ are always written). */
 export interface RunOutputs {
@@ -56,9 +56,9 @@ export interface RunResult {
 const POOL_BSPLINE_VOXELS = 2 ** 20;
 
 /** `source`, or a view of it with reduced levels built out of core when none of its stored levels fits the budget. */
-async function registrable(source: Source, budgetBytes: number, cacheDir: string, progress?: ProgressFn): Promise<Source> {
+async function registrable(source: Source, budgetBytes: number, bytesPerVoxel: number, cacheDir: string, progress?: ProgressFn): Promise<Source> {
   const coarsest = source.meta.levels[source.meta.levels.length - 1]!;
-  return fitsBudget(coarsest.shape, budgetBytes) ? source : withPyramid(source, cacheDir, progress ? { progress } : {});
+  return fitsBudget(coarsest.shape, budgetBytes, bytesPerVoxel) ? source : withPyramid(source, cacheDir, progress ? { progress } : {});
 }
 
 /**
@@ -68,8 +68,9 @@ async function registrable(source: Source, budgetBytes: number, cacheDir: string
 export async function registerRun(fixedPath: string, movingPath: string, runDir: string, options: RunOptions = {}): Promise<RunResult> {
   const budgetBytes = options.budgetBytes ?? 2 * 2 ** 30;
   const pyramidCache = join(runDir, "pyramid");
-  const fixed = await registrable(rejectNaN(await openImage(fixedPath)), budgetBytes, pyramidCache, options.progress);
-  const moving = await registrable(rejectNaN(await openImage(movingPath)), budgetBytes, pyramidCache, options.progress);
+  const bytesPerVoxel = denseBytesPerVoxel(options.deformable);
+  const fixed = await registrable(rejectNaN(await openImage(fixedPath)), budgetBytes, bytesPerVoxel, pyramidCache, options.progress);
+  const moving = await registrable(rejectNaN(await openImage(movingPath)), budgetBytes, bytesPerVoxel, pyramidCache, options.progress);
   const threads = options.threads ?? 1;
   const pool = createPool(threads);
   const kernels = cpuKernels(pool);
@@ -79,7 +80,7 @@ export async function registerRun(fixedPath: string, movingPath: string, runDir:
   // level is large, its warp and splat running as whole bands on the workers (BENCHMARKS "B-spline cost": 4096² fast,
   // dense on 2048², 26.3 → 19.6 s; 1024² accurate 4.15 → 3.71 s; 1024² fast, dense on 512², 1.16 against 1.19 s, stays
   // here). The same bytes either way. The warp below always uses the pool.
-  const level = voxelCount(fixed.meta.levels[chooseLevel(fixed, budgetBytes)]!.shape);
+  const level = voxelCount(fixed.meta.levels[chooseLevel(fixed, budgetBytes, bytesPerVoxel)]!.shape);
   const finestDense = options.preset === "fast" ? level / 4 : level; // fast stops the dense stage one level short
   const poolFor2D = options.deformable === "bspline" && finestDense >= POOL_BSPLINE_VOXELS;
   const registrationKernels = fixed.meta.ndim === 2 && !poolFor2D ? serialKernels : kernels;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { openImage } from "../../src/io/open.js";
 import { arraySource } from "../../src/io/array-source.js";
-import { registerImages } from "../../src/registration/register-images.js";
+import { denseBytesPerVoxel, fitsBudget, registerImages } from "../../src/registration/register-images.js";
 import type { Regularization } from "../../src/registration/presets.js";
 import { resampleAffine } from "../../src/kernels/resample-affine.js";
 import { resampleField } from "../../src/kernels/resample-field.js";
@@ -223,4 +223,16 @@ test("each dense mode stores what it optimised: svf the velocity (exact inverse)
     assert.ok(moved > 2, `${deformable}: points moved by ${moved}`);
     assert.ok(round <= 0.01, `${deformable}: round trip ${round} px`);
   }
+});
+
+test("the budget counts a B-spline registration's smaller working set: 4096² and 256³ fit 2 GB with bspline, not with greedy", () => {
+  const budget = 2 * 2 ** 30;
+  for (const shape of [[1, 4096, 4096], [256, 256, 256]]) {
+    assert.equal(fitsBudget(shape, budget, denseBytesPerVoxel("bspline")), true, `${shape} bspline`);
+    for (const mode of [undefined, "greedy", "svf", "bspline-greedy"] as const) {
+      assert.equal(fitsBudget(shape, budget, denseBytesPerVoxel(mode)), false, `${shape} ${mode}`);
+    }
+  }
+  // The default is the dense working set, so callers that name no mode keep the old decision.
+  assert.equal(fitsBudget([1, 4096, 4096], budget), fitsBudget([1, 4096, 4096], budget, denseBytesPerVoxel(undefined)));
 });

@@ -5,7 +5,7 @@ import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { OptionError, formatBytes } from "../../core/errors.js";
-import { fitsBudget, type DenseMode, type MetricChoice } from "../../registration/register-images.js";
+import { denseBytesPerVoxel, fitsBudget, type DenseMode, type MetricChoice } from "../../registration/register-images.js";
 import { registerChunked, type ChunkedRunResult } from "../../chunked/register-chunked.js";
 import { PLAN_FILE } from "../../chunked/run-files.js";
 import { openImage } from "../../io/open.js";
@@ -130,10 +130,10 @@ async function checkRunDir(dir: string, force: boolean, resumable: boolean): Pro
 }
 
 /** True when the fixed image's full resolution does not fit the registration budget. */
-async function exceedsBudget(fixedPath: string, budgetBytes: number): Promise<boolean> {
+async function exceedsBudget(fixedPath: string, budgetBytes: number, bytesPerVoxel: number): Promise<boolean> {
   const src = await openImage(fixedPath);
   try {
-    return !fitsBudget(src.meta.levels[0]!.shape, budgetBytes);
+    return !fitsBudget(src.meta.levels[0]!.shape, budgetBytes, bytesPerVoxel);
   } finally {
     await src.close();
   }
@@ -184,7 +184,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
         ...(raw.fixedChannel !== undefined ? { fixed: parseInteger("--fixed-channel", raw.fixedChannel, 0, 65535) } : {}),
         ...(raw.movingChannel !== undefined ? { moving: parseInteger("--moving-channel", raw.movingChannel, 0, 65535) } : {}),
       };
-      const chunked = raw.chunks !== false && (asksForChunks(raw) || (await exceedsBudget(fixedPath, budgetBytes)));
+      const chunked = raw.chunks !== false && (asksForChunks(raw) || (await exceedsBudget(fixedPath, budgetBytes, denseBytesPerVoxel(deformable))));
       await checkRunDir(raw.output, Boolean(raw.force), chunked);
       const reporter = createReporter(globals());
       const landmarks = raw.fixedLandmarks && raw.movingLandmarks ? { landmarks: { fixed: raw.fixedLandmarks, moving: raw.movingLandmarks } } : {};
