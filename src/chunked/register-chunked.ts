@@ -22,6 +22,7 @@ import { pyramidLevels } from "../pyramid/levels.js";
 import { landmarkReport, type LandmarkReport } from "../qc/landmark-tre.js";
 import { writeRegistrationQc } from "../qc/registration-qc.js";
 import type { ChunkGridQc } from "../qc/chunk-map.js";
+import type { RunOutputs } from "../registration/register-run.js";
 import { DENSE_BYTES_PER_VOXEL, registerImages, type RegistrationEvent, type RegistrationResult, type StageReport } from "../registration/register-images.js";
 import { readLevelImage } from "../registration/level-image.js";
 import { loadTransform, saveTransform } from "../transforms/transform-io.js";
@@ -33,7 +34,6 @@ import type { ChunkRecord } from "./chunk-job.js";
 import { foregroundRule } from "./foreground.js";
 import { BASE_BYTES, freeMemoryBudget, makePlan, type InputFingerprint, type Plan, type PlanOptions } from "./plan.js";
 import { runChunks } from "./run-chunks.js";
-import type { RunOutputs } from "../registration/register-run.js";
 import { appendManifest, openPlannedInputs, readChunkResidual, readManifest, readPlan, runPaths } from "./run-files.js";
 
 export interface ChunkedRunOptions extends PlanOptions {

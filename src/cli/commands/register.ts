@@ -129,7 +129,7 @@ async function checkRunDir(dir: string, force: boolean, resumable: boolean): Pro
   throw new OptionError("-o", dir, "a new or empty run directory (or pass --force to replace it)");
 }
 
-/** True when the fixed image's full resolution does not fit the registration budget. */
+/** True when the fixed image's full resolution does not fit the registration budget at `bytesPerVoxel`. */
 async function exceedsBudget(fixedPath: string, budgetBytes: number, bytesPerVoxel: number): Promise<boolean> {
   const src = await openImage(fixedPath);
   try {
