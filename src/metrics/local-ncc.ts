@@ -4,7 +4,7 @@
 import { OptionError } from "../core/errors.js";
 import type { Vec3 } from "../core/space.js";
 import { slabGeometry, slidingBoxSum, type SlabGeometry } from "./box-sum.js";
-import { checkMetricInputs, type MaskOptions, type MetricResult } from "./metric.js";
+import { checkMetricInputs, countedMask, type MaskOptions, type MetricResult } from "./metric.js";
 
 /** How {@link localNcc} differentiates; see there. */
 export type LocalNccGradientMode = "exact" | "ants";
@@ -98,7 +98,7 @@ export interface LocalNccSetup {
   /** Window radius [z, y, x], clipped to the image. */
   radius: Vec3;
   mode: LocalNccGradientMode;
-  /** 1 where a voxel counts (both masks), or undefined when every voxel does. */
+  /** Non-zero where a voxel counts (both masks; countedMask), or undefined when every voxel does. Read only. */
   counted: Uint8Array | undefined;
   /** The result's gradient, zeros. */
   gradient: Float32Array;
@@ -117,7 +117,7 @@ export function localNccSetup(fixed: Float32Array, warped: Float32Array, shape: 
   if (!GRADIENT_MODES.includes(mode)) throw new OptionError("gradientMode", mode, `one of ${GRADIENT_MODES.join(", ")}`);
   const epsilon = options.epsilon ?? 1e-6;
   if (!Number.isFinite(epsilon) || epsilon < 0) throw new OptionError("epsilon", epsilon, "a finite number ≥ 0");
-  const counted = countedMask(options);
+  const counted = countedMask(options.fixedMask, options.movingMask);
   const g = globalMoments(fixed, warped, counted);
   return { radius, mode, counted, gradient: new Float32Array(n), g, floorF: epsilon * g.varianceF, floorW: epsilon * g.varianceW };
 }
@@ -126,7 +126,7 @@ export function localNccSetup(fixed: Float32Array, warped: Float32Array, shape: 
 interface NccContext {
   fixed: Float32Array;
   warped: Float32Array;
-  /** 1 where a voxel counts (both masks), or undefined when every voxel does. */
+  /** Non-zero where a voxel counts (both masks; countedMask), or undefined when every voxel does. Read only. */
   counted: Uint8Array | undefined;
   gradient: Float32Array;
   slabSize: number;
@@ -195,14 +195,6 @@ function writeGradient(ctx: NccContext, at: number, coefficients: Float64Array):
     const f = fixed[i]! - meanF, w = warped[i]! - meanW;
     gradient[i] = scale * (f * coefficients[p]! - w * coefficients[slabSize + p]! + coefficients[2 * slabSize + p]!);
   }
-}
-
-/** The voxels that count under both masks, or undefined when there is no mask. */
-function countedMask({ fixedMask, movingMask }: MaskOptions): Uint8Array | undefined {
-  if (!fixedMask && !movingMask) return undefined;
-  const n = (fixedMask ?? movingMask)!.length, out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = (fixedMask === undefined || fixedMask[i] !== 0) && (movingMask === undefined || movingMask[i] !== 0) ? 1 : 0;
-  return out;
 }
 
 /**

@@ -2,7 +2,7 @@
 // Resampling, and turning ∂value/∂W into forces or parameter gradients, belong to the registration layer.
 
 import type { Vec3 } from "../core/space.js";
-import { checkMetricInputs, checkSamples, isCounted, type MaskOptions, type MetricResult } from "./metric.js";
+import { checkMetricInputs, checkSamples, countedMask, isCounted, type MaskOptions, type MetricResult } from "./metric.js";
 
 /** Options of {@link meanSquares}. */
 export interface MeanSquaresOptions extends MaskOptions {
@@ -47,18 +47,13 @@ export function meanSquares(
 }
 
 /**
- * meanSquares over every voxel: the same sums in the same order, with the two masks merged into one first so the
- * loops stay tight (the B-spline stage evaluates it at every L-BFGS step).
+ * meanSquares over every voxel: the same sums in the same order, with the two masks merged into one first
+ * (countedMask) so the loops stay tight (the B-spline stage evaluates it at every L-BFGS step).
  */
 function denseMeanSquares(
   fixed: Float32Array, warped: Float32Array, gradient: Float32Array, fixedMask: Uint8Array | undefined, movingMask: Uint8Array | undefined,
 ): MetricResult {
-  const n = fixed.length;
-  let counted = fixedMask ?? movingMask;
-  if (fixedMask && movingMask) {
-    counted = new Uint8Array(n);
-    for (let i = 0; i < n; i++) counted[i] = fixedMask[i] !== 0 && movingMask[i] !== 0 ? 1 : 0;
-  }
+  const n = fixed.length, counted = countedMask(fixedMask, movingMask);
   let count = n;
   if (counted) {
     count = 0;

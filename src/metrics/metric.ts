@@ -57,6 +57,17 @@ export function checkSamples(samples: Int32Array, n: number): void {
   }
 }
 
+/**
+ * The voxels that count under both masks (non-zero where counted), or undefined when there is no mask: the mask itself
+ * when only one is given (read it, do not write it), else a new 0/1 array.
+ */
+export function countedMask(fixedMask: Uint8Array | undefined, movingMask: Uint8Array | undefined): Uint8Array | undefined {
+  if (!fixedMask || !movingMask) return fixedMask ?? movingMask;
+  const n = fixedMask.length, out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = fixedMask[i] !== 0 && movingMask[i] !== 0 ? 1 : 0;
+  return out;
+}
+
 /** True when voxel i counts under the masks (either may be absent). */
 export function isCounted(i: number, fixedMask: Uint8Array | undefined, movingMask: Uint8Array | undefined): boolean {
   return (fixedMask === undefined || fixedMask[i] !== 0) && (movingMask === undefined || movingMask[i] !== 0);
