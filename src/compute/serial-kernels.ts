@@ -9,7 +9,7 @@ import { resampleMapped } from "../kernels/resample-mapped.js";
 import type { Kernels } from "./kernels.js";
 import { referenceKernels } from "./reference-kernels.js";
 import {
-  latticeSplatArgs, latticeSplatBandWasm, latticeWarpArgs, latticeWarpBandWasm, latticeWarpResult,
+  latticeSplatArgs, latticeSplatBandWasm, latticeSplatResult, latticeWarpArgs, latticeWarpBandWasm, latticeWarpResult,
 } from "./wasm/bspline-cost.js";
 import { composeBandFast } from "./wasm/compose-fields.js";
 import { resampleAtBandFast, resampleMappedBandFast } from "./wasm/resample-at.js";
@@ -33,7 +33,7 @@ export const serialKernels: Kernels = {
     if (!wasm) return referenceKernels.splatForce(dCdW, gradient, matrix, lattice);
     const args = latticeSplatArgs(dCdW, gradient, matrix, lattice, heapAllocator);
     latticeSplatBandWasm(wasm, args, 0, lattice.coefficients.shape[1]);
-    return { data: args.out, shape: [...lattice.coefficients.shape], ndim: lattice.coefficients.ndim };
+    return latticeSplatResult(args);
   },
   composeFields: async (u, v) => composeFields(u, v, composeBandFast),
   gaussianSmooth: async (image, sigma, options) => gaussianSmooth(image, sigma, options, smoothPassBandFast),

@@ -52,8 +52,13 @@ export function checkResampleMapped(image: Image, matrix: ArrayLike<number>, fie
   checkField("resampleMapped: field", field);
   const ndim = imageNdim(image.shape);
   if (field.ndim !== ndim) throw new OptionError("resampleMapped: field.ndim", field.ndim, `${ndim}, the dimension of the image (shape [${image.shape}])`);
-  if (matrix.length !== 16 || !Array.from(matrix).every(Number.isFinite)) throw new OptionError("resampleMapped: matrix", `${matrix.length} values`, "16 finite numbers, a row-major 4×4 index-to-index matrix [z, y, x, 1]");
+  checkIndexMatrix("resampleMapped", matrix);
   return resolveResampleOptions("resampleMapped", options);
+}
+
+/** Throws an OptionError naming `fn` unless `matrix` is 16 finite numbers (a row-major 4×4 index map [z, y, x, 1]). */
+export function checkIndexMatrix(fn: string, matrix: ArrayLike<number>): void {
+  if (matrix.length !== 16 || !Array.from(matrix).every(Number.isFinite)) throw new OptionError(`${fn}: matrix`, `${matrix.length} values`, "16 finite numbers, a row-major 4×4 index-to-index matrix [z, y, x, 1]");
 }
 
 /** The band arguments for sampling `source` (samples or coefficients of an image of `sourceShape`) at B·x + K·u(x). */

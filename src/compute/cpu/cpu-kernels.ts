@@ -21,7 +21,7 @@ import type { Pool } from "./pool.js";
 import { mappedBounds, type TileMapper } from "../../warp/tile-mapper.js";
 import { reduceUnits } from "../../pyramid/reduce.js";
 import { wasmKernels } from "../wasm/wasm-module.js";
-import { latticeSplatArgs, latticeWarpArgs, latticeWarpResult } from "../wasm/bspline-cost.js";
+import { latticeSplatArgs, latticeSplatResult, latticeWarpArgs, latticeWarpResult } from "../wasm/bspline-cost.js";
 import { referenceKernels } from "../reference-kernels.js";
 
 /** Arrays of one size kept for reuse (cpuKernels' release). */
@@ -129,7 +129,7 @@ export function cpuKernels(pool: Pool): Kernels {
       if (!wasmKernels()) return referenceKernels.splatForce(dCdW, gradient, matrix, lattice);
       const args = latticeSplatArgs(dCdW, gradient, matrix, lattice, pool.allocate, (a) => pool.share(a));
       await pool.run("latticeSplat", args, lattice.coefficients.shape[1]);
-      return { data: args.out, shape: [...lattice.coefficients.shape], ndim: lattice.coefficients.ndim };
+      return latticeSplatResult(args);
     },
     async mapTile(mapper, region, movingShape) {
       let shared = sharedMappers.get(mapper);

@@ -7,6 +7,7 @@ import {
   checkEvaluateLattice, checkSplatToLattice, latticeWeights, type AxisWeights, type BSplineLattice,
 } from "../../kernels/bspline-lattice.js";
 import type { Allocator, ResampleResult } from "../../kernels/resample-common.js";
+import { checkIndexMatrix } from "../../kernels/resample-mapped.js";
 import { checkField, checkImage, imageNdim, type Field, type Image } from "../../kernels/types.js";
 import { align16, wasmKernels, wasmScratch, WASM_SCRATCH_START, type WasmKernelExports } from "./wasm-module.js";
 import { copyWindow, reachedWindow } from "./resample-at.js";
@@ -184,10 +185,10 @@ export function latticeWarpArgs(
   checkEvaluateLattice(lattice, shape);
   const nd = lattice.coefficients.ndim;
   if (imageNdim(moving.shape) !== nd) throw new OptionError("latticeWarp: lattice ndim", nd, `${imageNdim(moving.shape)}, the dimension of the moving image`);
-  checkMatrix("latticeWarp", matrix);
+  checkIndexMatrix("latticeWarp", matrix);
   const n = voxelCount(shape);
   return {
-    lattice: { ...lattice, coefficients: { ...lattice.coefficients, data: share(lattice.coefficients.data) } },
+    lattice: sharedLattice(lattice, share),
     shape: [...shape], matrix: Array.from(matrix), source: share(moving.data), sourceShape: [...moving.shape],
     out: allocate.float32(n), mask: allocate.uint8(n), gradient: allocate.float32(nd * n),
   };
@@ -201,6 +202,12 @@ export function latticeWarpResult(args: LatticeWarpArgs): ResampleResult {
   };
 }
 
+/** The splat's result (a Field over the knots) from its band arguments. */
+export function latticeSplatResult(args: LatticeSplatArgs): Field {
+  const c = args.lattice.coefficients;
+  return { data: args.out, shape: [...c.shape], ndim: c.ndim };
+}
+
 /** Checks the inputs of a force splat (as splatForce does) and makes its band arguments; see latticeWarpArgs. */
 export function latticeSplatArgs(
   dCdW: Float32Array, gradient: Field, matrix: ArrayLike<number>, lattice: BSplineLattice, allocate: Allocator,
@@ -208,17 +215,18 @@ export function latticeSplatArgs(
 ): LatticeSplatArgs {
   checkField("splatForce: gradient", gradient);
   checkSplatToLattice(gradient, lattice);
-  checkMatrix("splatForce", matrix);
+  checkIndexMatrix("splatForce", matrix);
   if (dCdW.length !== voxelCount(gradient.shape)) throw new OptionError("splatForce: dCdW length", dCdW.length, `${voxelCount(gradient.shape)}, one value per voxel of the gradient's grid`);
   return {
-    lattice: { ...lattice, coefficients: { ...lattice.coefficients, data: share(lattice.coefficients.data) } },
+    lattice: sharedLattice(lattice, share),
     shape: [...gradient.shape], matrix: Array.from(matrix), dCdW: share(dCdW), gradient: share(gradient.data),
     out: allocate.float32(lattice.coefficients.data.length),
   };
 }
 
-function checkMatrix(fn: string, matrix: ArrayLike<number>): void {
-  if (matrix.length !== 16 || !Array.from(matrix).every(Number.isFinite)) throw new OptionError(`${fn}: matrix`, `${matrix.length} values`, "16 finite numbers, a row-major 4×4 index-to-index matrix [z, y, x, 1]");
+/** `lattice` with its coefficients where the bands can read them. */
+function sharedLattice(lattice: BSplineLattice, share: (a: Float32Array) => Float32Array): BSplineLattice {
+  return { ...lattice, coefficients: { ...lattice.coefficients, data: share(lattice.coefficients.data) } };
 }
 
 /** latticeWarpBandWasm on this thread's wasm; the pool dispatches it only where kernels.wasm loaded. */
