@@ -20,6 +20,7 @@ import { landmarkReport, type LandmarkReport } from "../qc/landmark-tre.js";
 import { writeRegistrationQc } from "../qc/registration-qc.js";
 import { saveTransform } from "../transforms/transform-io.js";
 import { warpedSource } from "../warp/warped-source.js";
+import { presetParameters } from "./presets.js";
 import { chooseLevel, denseBytesPerVoxel, fitsBudget, registerImages, type RegisterOptions, type RegistrationResult } from "./register-images.js";
 
 /** The optional outputs of a run (metrics.json and transform/ are always written). */
@@ -80,9 +81,10 @@ export async function registerRun(fixedPath: string, movingPath: string, runDir:
   // level is large, its warp and splat running as whole bands on the workers (BENCHMARKS "B-spline cost": 4096² fast,
   // dense on 2048², 26.3 → 19.6 s; 1024² accurate 4.15 → 3.71 s; 1024² fast, dense on 512², 1.16 against 1.19 s, stays
   // here). The same bytes either way. The warp below always uses the pool.
-  const level = voxelCount(fixed.meta.levels[chooseLevel(fixed, budgetBytes, bytesPerVoxel)]!.shape);
-  const finestDense = options.preset === "fast" ? level / 4 : level; // fast stops the dense stage one level short
-  const poolFor2D = options.deformable === "bspline" && finestDense >= POOL_BSPLINE_VOXELS;
+  const level = voxelCount(fixed.meta.levels[options.level ?? chooseLevel(fixed, budgetBytes, bytesPerVoxel)]!.shape);
+  // A preset that gives the registration level no dense iterations (fast) stops one 2D halving short of it.
+  const skipsFinest = presetParameters(options.preset ?? "accurate", 1).denseIterations[0] === 0;
+  const poolFor2D = options.deformable === "bspline" && (skipsFinest ? level / 4 : level) >= POOL_BSPLINE_VOXELS;
   const registrationKernels = fixed.meta.ndim === 2 && !poolFor2D ? serialKernels : kernels;
   const t0 = performance.now();
   try {
