@@ -9,7 +9,9 @@ import {
 } from "../../src/kernels/bspline-lattice.js";
 import { createField, type Field } from "../../src/kernels/types.js";
 import { cubicBSpline } from "../../src/metrics/cubic-bspline.js";
-import { bsplineCost, registerBSpline, type BSplineLevelProblem, type BSplineOptions } from "../../src/registration/bspline-stage.js";
+import {
+  BSPLINE_TOLERANCE, bsplineCost, registerBSpline, type BSplineLevelProblem, type BSplineOptions,
+} from "../../src/registration/bspline-stage.js";
 import { registerGreedy } from "../../src/registration/greedy-stage.js";
 import { shrinkLevelImage, type LevelImage } from "../../src/registration/level-image.js";
 import { identity4 } from "../../src/transforms/affine.js";
@@ -272,6 +274,41 @@ test("registerBSpline recovers a known smooth B-spline deformation (2D, 128², ~
   for (const lv of result.levels) assert.ok(lv.valueAfter < lv.valueBefore, info);
   assert.deepEqual(result.displacement.shape, shape);
   assert.deepEqual(result.lattice.spacing.slice(1), [16, 16]);
+});
+
+test("registerBSpline stops a level early at the default tolerance (BSPLINE_TOLERANCE), as close to the truth as a run to the iteration cap", async () => {
+  const rng = seeded(31), shape: Vec3 = [1, 128, 128];
+  const truth = evaluateLattice(randomLattice(rng, shape, [1, 18, 18], 2, 4), shape);
+  const tex = texture(rng, 2);
+  // Independent noise on each image, 2 % of the texture's range as on the peers' pairs (../shared/peers): with it,
+  // iterating on past the tolerance fits noise rather than the truth.
+  const noisy = (li: LevelImage) => {
+    for (let i = 0; i < li.image.data.length; i += 2) {
+      const r = Math.sqrt(-2 * Math.log(1 - rng())), t = 2 * Math.PI * rng();
+      li.image.data[i] += 0.4 * r * Math.cos(t);
+      if (i + 1 < li.image.data.length) li.image.data[i + 1] += 0.4 * r * Math.sin(t);
+    }
+    return li;
+  };
+  const fixed = pyramid(noisy(sampleImage(tex, shape, truth)), 3), moving = pyramid(noisy(sampleImage(tex, shape)), 3);
+  const n = voxelCount(shape);
+  const meanError = (u: Field) => {
+    let sum = 0, count = 0;
+    for (let y = 16; y < 112; y++)
+      for (let x = 16; x < 112; x++, count++) sum += Math.hypot(u.data[y * 128 + x]! - truth.data[y * 128 + x]!, u.data[n + y * 128 + x]! - truth.data[n + y * 128 + x]!);
+    return sum / count;
+  };
+  const cap = [150, 150, 150];
+  const early = await registerBSpline(fixed, moving, identity4(), 2, { iterations: cap }, K);
+  const full = await registerBSpline(fixed, moving, identity4(), 2, { iterations: cap, tolerance: 1e-5 }, K);
+  const ran = (r: typeof early) => r.levels.reduce((s, l) => s + l.iterations, 0);
+  const info = `default: ${ran(early)} iterations, ${meanError(early.displacement).toFixed(4)} px; ` +
+    `1e-5: ${ran(full)} iterations, ${meanError(full.displacement).toFixed(4)} px`;
+  assert.ok(BSPLINE_TOLERANCE > 1e-5, info);
+  assert.ok(early.levels.some((l) => l.iterations < 150), info);
+  assert.ok(ran(early) < ran(full), info);
+  assert.ok(meanError(early.displacement) < 0.3, info);
+  assert.ok(meanError(early.displacement) < meanError(full.displacement) + 0.01, info);
 });
 
 test("registerGreedy starts from a given displacement (a B-spline stage's result): kept with no iterations, refined with some", async () => {
