@@ -133,7 +133,8 @@ export async function affineCostAndGradient(
 /** Min and max of an image's samples (the moving MI histogram range, fixed for a whole stage). */
 export function intensityRange(data: Float32Array): [number, number] {
   let lo = Infinity, hi = -Infinity;
-  for (const v of data) {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
