@@ -2,7 +2,7 @@
 // Computing the determinant lives in jacobian-determinant.ts; this is a serial, deterministic reduction.
 
 import { OptionError } from "../core/errors.js";
-import { quantile } from "./quantile.js";
+import { maskedQuantiles } from "./quantile.js";
 import type { Image } from "./types.js";
 
 export interface JacobianStats {
@@ -23,7 +23,8 @@ export const LOG_JACOBIAN_FLOOR = 1e-9;
 
 /**
  * Statistics of a determinant map, over the voxels where `mask` is non-zero (all when omitted); NaNs are skipped.
- * Sums run in float64 in index order, so the numbers do not depend on how the map was computed.
+ * Sums run in float64 in index order, so the numbers do not depend on how the map was computed; the percentiles are
+ * exact order statistics (maskedQuantiles), found without copying the map.
  * @returns all NaN (count 0) when nothing is counted.
  */
 export function jacobianStats(det: Image, options: { mask?: Uint8Array } = {}): JacobianStats {
@@ -31,25 +32,19 @@ export function jacobianStats(det: Image, options: { mask?: Uint8Array } = {}): 
   if (mask && mask.length !== data.length) {
     throw new OptionError("jacobianStats: mask", `length ${mask.length}`, `one byte per voxel (${data.length})`);
   }
-  const values = new Float64Array(data.length);
-  let n = 0, folded = 0, sum = 0, min = Infinity;
+  // One pass: count, folding, minimum, and the mean and spread of log J by Welford's update (stable, no second log).
+  let n = 0, folded = 0, min = Infinity, mean = 0, m2 = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     if ((mask && !mask[i]) || Number.isNaN(v)) continue;
-    values[n++] = v;
+    n++;
     if (v <= 0) folded++;
     if (v < min) min = v;
-    sum += Math.log(Math.max(v, LOG_JACOBIAN_FLOOR));
+    const l = Math.log(Math.max(v, LOG_JACOBIAN_FLOOR)), d = l - mean;
+    mean += d / n;
+    m2 += d * (l - mean);
   }
   if (n === 0) return { count: 0, min: NaN, p01: NaN, median: NaN, foldingFraction: NaN, sdLogJacobian: NaN };
-  const mean = sum / n;
-  let squares = 0;
-  for (let i = 0; i < n; i++) {
-    const d = Math.log(Math.max(values[i]!, LOG_JACOBIAN_FLOOR)) - mean;
-    squares += d * d;
-  }
-  const counted = values.subarray(0, n);
-  const p01 = quantile(counted, 0.01);
-  const median = quantile(counted, 0.5);
-  return { count: n, min, p01, median, foldingFraction: folded / n, sdLogJacobian: Math.sqrt(squares / n) };
+  const [p01, median] = maskedQuantiles(data, [0.01, 0.5], mask) as [number, number];
+  return { count: n, min, p01, median, foldingFraction: folded / n, sdLogJacobian: Math.sqrt(m2 / n) };
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { jacobianDeterminant } from "../../src/kernels/jacobian-determinant.js";
 import { jacobianStats } from "../../src/kernels/jacobian-stats.js";
-import { quantile } from "../../src/kernels/quantile.js";
+import { maskedQuantiles, quantile } from "../../src/kernels/quantile.js";
 import { seeded } from "../helpers/rng.js";
 import { functionField } from "./fixtures.js";
 
@@ -59,4 +59,28 @@ test("quantile by selection agrees with sorting", () => {
       assert.ok(Math.abs(quantile(Float64Array.from(a), q) - want) < 1e-12, `n ${n} q ${q}`);
     }
   }
+});
+
+test("maskedQuantiles equals quantile on a copy of the counted values (ties, NaN, masks, skewed and constant data)", () => {
+  const rng = seeded(67);
+  const cases: { name: string; make: (n: number) => number }[] = [
+    { name: "uniform", make: () => rng() },
+    { name: "ties", make: () => Math.floor(rng() * 5) },
+    { name: "skewed (one far outlier per 1000)", make: (i) => (i % 1000 === 7 ? 1e6 : 1 + 1e-6 * rng()) },
+    { name: "NaN holes", make: () => (rng() < 0.2 ? NaN : rng() * 3 - 1) },
+    { name: "constant", make: () => 0.75 },
+  ];
+  for (const { name, make } of cases)
+    for (const n of [1, 2, 3, 101, 70000]) {
+      const data = Float32Array.from({ length: n }, (_, i) => make(i));
+      for (const mask of [undefined, Uint8Array.from({ length: n }, () => (rng() < 0.6 ? 1 : 0))]) {
+        const counted = Float64Array.from([...data].filter((v, i) => !Number.isNaN(v) && (!mask || mask[i])));
+        const qs = [0, 0.01, 0.37, 0.5, 0.99, 1];
+        const got = maskedQuantiles(data, qs, mask);
+        qs.forEach((q, j) => {
+          const want = counted.length ? quantile(Float64Array.from(counted), q) : NaN;
+          assert.ok(Object.is(got[j], want) || got[j] === want, `${name}, n ${n}, mask ${!!mask}, q ${q}: ${got[j]} vs ${want}`);
+        });
+      }
+    }
 });
