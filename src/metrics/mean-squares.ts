@@ -1,6 +1,7 @@
 // Mean squares (MSE) between the fixed image and the warped moving image: value and analytic gradient.
 // Resampling, and turning ∂value/∂W into forces or parameter gradients, belong to the registration layer.
 
+import { OptionError } from "../core/errors.js";
 import type { Vec3 } from "../core/space.js";
 import { checkMetricInputs, checkSamples, countedMask, isCounted, type MaskOptions, type MetricResult } from "./metric.js";
 
@@ -8,6 +9,12 @@ import { checkMetricInputs, checkSamples, countedMask, isCounted, type MaskOptio
 export interface MeanSquaresOptions extends MaskOptions {
   /** Voxel indices to evaluate (from `sampleIndices`); voxels the masks exclude are skipped. @default every voxel */
   samples?: Int32Array;
+  /**
+   * Without `samples`: write ∂value/∂W here (one value per voxel) instead of into a new array. It may be `warped`
+   * itself, since each voxel is read before it is written: the B-spline stage hands its warp's shared output back, so
+   * the derivative needs neither a new image-sized array nor a copy into shared memory for the splat.
+   */
+  gradientInto?: Float32Array;
 }
 
 /**
@@ -23,10 +30,13 @@ export function meanSquares(
   fixed: Float32Array, warped: Float32Array, shape: Vec3, options: MeanSquaresOptions = {},
 ): MetricResult {
   const n = checkMetricInputs(fixed, warped, shape, options);
-  const { fixedMask, movingMask, samples } = options;
+  const { fixedMask, movingMask, samples, gradientInto } = options;
   if (samples) checkSamples(samples, n);
+  if (gradientInto && (samples || gradientInto.length !== n)) {
+    throw new OptionError("meanSquares: gradientInto", samples ? "given with samples" : `length ${gradientInto.length}`, `an array of ${n} values, without samples`);
+  }
+  if (!samples) return denseMeanSquares(fixed, warped, gradientInto ?? new Float32Array(n), fixedMask, movingMask);
   const gradient = new Float32Array(n);
-  if (!samples) return denseMeanSquares(fixed, warped, gradient, fixedMask, movingMask);
   const total = samples.length;
   let count = total;
   if (fixedMask || movingMask) {
@@ -59,12 +69,15 @@ function denseMeanSquares(
     count = 0;
     for (let i = 0; i < n; i++) if (counted[i] !== 0) count++;
   }
-  if (count === 0) return { value: 0, gradient, count };
+  if (count === 0) return { value: 0, gradient: gradient.fill(0), count };
   const scale = 2 / count;
   let sum = 0;
   if (counted) {
     for (let i = 0; i < n; i++) {
-      if (counted[i] === 0) continue;
+      if (counted[i] === 0) {
+        gradient[i] = 0;
+        continue;
+      }
       const d = warped[i]! - fixed[i]!;
       sum += d * d;
       gradient[i] = scale * d;

@@ -101,7 +101,8 @@ export interface BSplineCost {
 
 function denseMetric(problem: BSplineLevelProblem, warped: Float32Array, mask: Uint8Array): MetricResult {
   const f = problem.fixed.image.data, shape = problem.fixed.image.shape;
-  if (problem.metric === "mse") return meanSquares(f, warped, shape, { movingMask: mask });
+  // The warp's samples are not needed after the metric: mean squares writes its derivative over them.
+  if (problem.metric === "mse") return meanSquares(f, warped, shape, { movingMask: mask, gradientInto: warped });
   if (problem.metric === "mi") return mattesMutualInformation(f, warped, shape, { movingMask: mask, bins: 32, movingRange: problem.movingRange });
   return localNccFast(f, warped, shape, { movingMask: mask, radius: problem.radius });
 }

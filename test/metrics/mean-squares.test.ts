@@ -54,6 +54,24 @@ test("meanSquares ignores voxels outside the masks: changing them changes nothin
   for (let i = 0; i < f.length; i++) if (!fixedMask[i] || !movingMask[i]) assert.equal(before.gradient[i], 0);
 });
 
+test("meanSquares with gradientInto = warped writes the same value and derivative over the warped samples", () => {
+  const rng = seeded(9), shape = SHAPE_3D;
+  const f = randomImage(rng, shape), w = randomImage(rng, shape);
+  for (const masks of [{}, { fixedMask: randomMask(rng, f.length, 0.6), movingMask: randomMask(rng, f.length, 0.8) }]) {
+    const fresh = meanSquares(f, w, shape, masks);
+    const inPlace = new Float32Array(w);
+    const r = meanSquares(f, inPlace, shape, { ...masks, gradientInto: inPlace });
+    assert.equal(r.gradient, inPlace);
+    assert.equal(r.value, fresh.value);
+    assert.equal(r.count, fresh.count);
+    assert.deepEqual(r.gradient, fresh.gradient);
+  }
+  const none = new Float32Array(w);
+  assert.deepEqual(meanSquares(f, none, shape, { fixedMask: new Uint8Array(f.length), gradientInto: none }).gradient, new Float32Array(f.length));
+  assert.throws(() => meanSquares(f, w, shape, { samples: new Int32Array([0]), gradientInto: new Float32Array(f.length) }), { code: "E_OPTION" });
+  assert.throws(() => meanSquares(f, w, shape, { gradientInto: new Float32Array(3) }), { code: "E_OPTION" });
+});
+
 test("meanSquares with no counted voxel returns value 0, count 0", () => {
   const f = new Float32Array(6), w = new Float32Array(6).fill(1);
   const r = meanSquares(f, w, [1, 2, 3], { fixedMask: new Uint8Array(6) });
