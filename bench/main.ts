@@ -22,7 +22,7 @@ const SUITES: Record<string, () => Promise<string>> = {
   registration: () => benchRegistration({ presets: ["fast", "accurate"] }),
   chunked: () => benchChunked({ cases: envList("TERAREG_BENCH_CHUNKED_CASES", "2d_2048,3d_128") }),
   synthetic: () => benchSynthetic({
-    cases: envList("TERAREG_BENCH_SYNTH_CASES", "2d_1024,2d_4096,2d_8192,3d_256"), presets: envList("TERAREG_BENCH_SYNTH_PRESETS", "fast,accurate"),
+    cases: envList("TERAREG_BENCH_SYNTH_CASES", "2d_1024,2d_4096,2d_8192,3d_256"), presets: envList("TERAREG_BENCH_SYNTH_PRESETS", "fast,accurate,bspline"),
   }),
 };
 
