@@ -46,7 +46,7 @@ const HISTOGRAM_BINS = 1 << 16;
  * what {@link quantile} gives on a copy of those values, without copying them all. A histogram over [min, max] finds
  * the bin of each order statistic needed (the bin index is non-decreasing in the value, so bins are ordered), then
  * only the values of those bins are gathered and selected. Three passes over `data`; a copy of the counted values
- * only when one bin holds them all (e.g. a map that is nearly constant).
+ * only when one bin holds them all (e.g. a map that is nearly constant) or a value is infinite.
  * @returns NaN for every q when nothing is counted.
  */
 export function maskedQuantiles(data: Float32Array | Float64Array, qs: readonly number[], mask?: Uint8Array): number[] {
@@ -60,6 +60,12 @@ export function maskedQuantiles(data: Float32Array | Float64Array, qs: readonly 
   }
   if (n === 0) return qs.map(() => NaN);
   if (lo === hi) return qs.map(() => lo);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
+    // An infinite value leaves no finite bin width: select on a copy, as quantile does.
+    const counted = new Float64Array(n);
+    for (let i = 0, k = 0; i < data.length; i++) if (!(mask && !mask[i]) && !Number.isNaN(data[i]!)) counted[k++] = data[i]!;
+    return qs.map((q) => quantile(counted, q));
+  }
   // The ranks each quantile needs: floor(pos), and the next one when it interpolates.
   const wanted = qs.map((q) => {
     const pos = q * (n - 1), k = Math.floor(pos);

@@ -69,6 +69,7 @@ test("maskedQuantiles equals quantile on a copy of the counted values (ties, NaN
     { name: "skewed (one far outlier per 1000)", make: (i) => (i % 1000 === 7 ? 1e6 : 1 + 1e-6 * rng()) },
     { name: "NaN holes", make: () => (rng() < 0.2 ? NaN : rng() * 3 - 1) },
     { name: "constant", make: () => 0.75 },
+    { name: "infinities", make: (i) => (i % 13 === 5 ? Infinity : i % 17 === 3 ? -Infinity : rng()) },
   ];
   for (const { name, make } of cases)
     for (const n of [1, 2, 3, 101, 70000]) {
