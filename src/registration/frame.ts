@@ -23,3 +23,11 @@ export function physicalToIndexMat4(space: Space): Mat4 {
 export function linearPart(m: Mat4): Float64Array {
   return Float64Array.from([m[0]!, m[1]!, m[2]!, m[4]!, m[5]!, m[6]!, m[8]!, m[9]!, m[10]!]);
 }
+
+/**
+ * An index → index map as resampleAffine takes it: the 4×4 itself in 3D; in 2D the 3×3 on [y, x, 1] (its z row and
+ * column dropped, as a 2D grid has z = 0).
+ */
+export function resampleMatrix(m: Mat4, ndim: 2 | 3): Float64Array {
+  return ndim === 3 ? Float64Array.from(m) : Float64Array.from([m[5]!, m[6]!, m[7]!, m[9]!, m[10]!, m[11]!, 0, 0, 1]);
+}

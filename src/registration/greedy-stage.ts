@@ -12,7 +12,7 @@ import { mattesMutualInformation } from "../metrics/mattes-mutual-information.js
 import { meanSquares } from "../metrics/mean-squares.js";
 import type { MetricResult } from "../metrics/metric.js";
 import { identity4, mul4, type Mat4 } from "../transforms/affine.js";
-import { indexToPhysicalMat4, physicalToIndexMat4 } from "./frame.js";
+import { indexToPhysicalMat4, physicalToIndexMat4, resampleMatrix } from "./frame.js";
 import type { LevelImage } from "./level-image.js";
 import { intensityRange } from "./affine-stage.js";
 
@@ -135,7 +135,7 @@ export async function upsampleField(u: Field, coarse: LevelImage, fine: LevelIma
   const nd = u.ndim, first = nd === 3 ? 0 : 1, n = u.data.length / nd;
   const out = createField(fine.image.shape, nd);
   const nFine = out.data.length / nd;
-  const matrix = nd === 3 ? m : Float64Array.from([m[5]!, m[6]!, m[7]!, m[9]!, m[10]!, m[11]!, 0, 0, 1]);
+  const matrix = resampleMatrix(m, nd);
   for (let a = first; a < 3; a++) {
     const comp = { data: u.data.subarray((a - first) * n, (a - first + 1) * n), shape: u.shape };
     const r = await kernels.resampleAffine(comp, fine.image.shape, matrix, { interpolation: "linear", boundary: "clamp" });

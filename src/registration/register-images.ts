@@ -19,7 +19,7 @@ import { registerAffine, intensityRange } from "./affine-stage.js";
 import { registerGreedy } from "./greedy-stage.js";
 import { registerBSpline } from "./bspline-stage.js";
 import { identity4, mul4 } from "../transforms/affine.js";
-import { indexToPhysicalMat4, physicalToIndexMat4 } from "./frame.js";
+import { indexToPhysicalMat4, physicalToIndexMat4, resampleMatrix } from "./frame.js";
 import { normaliseIntensity, readLevelImage, shrinkLevelImage, type LevelImage } from "./level-image.js";
 import { presetParameters, type Preset, type Regularization } from "./presets.js";
 import { initialise } from "./rotation-search.js";
@@ -141,10 +141,18 @@ function schedule(li: LevelImage, maxLevels: number): LevelImage[] {
   return out;
 }
 
-/** Dense metric value of the moving image through `affine` ∘ (id + u) on the fixed grid of `fixed`. */
-async function denseValue(fixed: LevelImage, moving: LevelImage, affine: Mat4, u: ReturnType<typeof createField>, name: string, kernels: Kernels, radius: number): Promise<number> {
+/**
+ * Dense metric value of the moving image through `affine` ∘ (id + u) on the fixed grid of `fixed`; through the affine
+ * alone when `u` is absent (no zero field of the registration level is allocated for that).
+ */
+async function denseValue(
+  fixed: LevelImage, moving: LevelImage, affine: Mat4, u: Field | undefined, ndim: 2 | 3, name: string, kernels: Kernels, radius: number,
+): Promise<number> {
   const b = mul4(physicalToIndexMat4(moving.space), mul4(affine, indexToPhysicalMat4(fixed.space)));
-  const r = await kernels.resampleMapped(moving.image, b, u, { interpolation: "linear", mask: true });
+  const options = { interpolation: "linear", mask: true } as const;
+  const r = u
+    ? await kernels.resampleMapped(moving.image, b, u, options)
+    : await kernels.resampleAffine(moving.image, fixed.image.shape, resampleMatrix(b, ndim), options);
   const shape = fixed.image.shape;
   if (name === "mse") return meanSquares(fixed.image.data, r.image.data, shape, { movingMask: r.mask! }).value;
   if (name === "mi") return mattesMutualInformation(fixed.image.data, r.image.data, shape, { movingMask: r.mask!, movingRange: intensityRange(moving.image.data) }).value;
@@ -215,9 +223,8 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
   endStage("affine");
 
   const finest = fixedLevels[fixedLevels.length - 1]!, finestMoving = movingLevels[movingLevels.length - 1]!;
-  const zero = createField(finest.image.shape, ndim);
-  const before = await denseValue(finest, finestMoving, identity4(), zero, denseMetric, kernels, params.nccRadius);
-  const afterAffine = await denseValue(finest, finestMoving, affine.matrix, zero, denseMetric, kernels, params.nccRadius);
+  const before = await denseValue(finest, finestMoving, identity4(), undefined, ndim, denseMetric, kernels, params.nccRadius);
+  const afterAffine = await denseValue(finest, finestMoving, affine.matrix, undefined, ndim, denseMetric, kernels, params.nccRadius);
   const transform: RegistrationTransform = {
     ndim, affine: affine.matrix, fixedSpace: fixed.meta.space, movingSpace: moving.meta.space, fixedShape: [...fixed.meta.levels[0]!.shape],
   };
@@ -254,7 +261,7 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
       dense = await greedy();
     }
     const u = dense.displacement;
-    const denseAfter = await denseValue(finest, finestMoving, affine.matrix, u, denseMetric, kernels, params.nccRadius);
+    const denseAfter = await denseValue(finest, finestMoving, affine.matrix, u, ndim, denseMetric, kernels, params.nccRadius);
     // A deformable result that scores worse than the affine one on the registration level is dropped (and said so),
     // as bigstream's final metric check does: the affine alone is the better answer there.
     if (denseAfter <= afterAffine) {
