@@ -11,6 +11,8 @@ export interface ProgressEvent {
   total: number;
   /** What a unit is, e.g. "tiles", "chunks". */
   unit: string;
+  /** The quantity being optimised after this unit, where there is one (a registration iteration's metric). */
+  value?: number;
 }
 
 export type ProgressFn = (e: ProgressEvent) => void;

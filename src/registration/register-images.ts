@@ -62,8 +62,13 @@ export interface RegisterOptions {
 
 export interface RegistrationEvent {
   stage: "initialise" | "affine" | "deformable";
+  /** Level of the stage's schedule, coarsest first. */
   level: number;
+  /** Iteration within the level, from 0. */
   iteration: number;
+  /** The level's iteration cap; the stage may stop earlier, when the metric stops improving. */
+  maxIterations: number;
+  /** The metric after this iteration. */
   value: number;
   elapsedMs: number;
 }
@@ -183,8 +188,8 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
     stages.push({ name, seconds: (now - mark) / 1000, peakRssBytes: peakRssBytes() });
     mark = now;
   };
-  const emit = (stage: RegistrationEvent["stage"]) => (e: { level: number; iteration: number; value: number }) =>
-    options.onProgress?.({ stage, ...e, elapsedMs: performance.now() - t0 });
+  const emit = (stage: RegistrationEvent["stage"], caps: number[]) => (e: { level: number; iteration: number; value: number }) =>
+    options.onProgress?.({ stage, ...e, maxIterations: caps[e.level] ?? e.iteration + 1, elapsedMs: performance.now() - t0 });
 
   const bytesPerVoxel = denseBytesPerVoxel(options.deformable);
   const fl = chooseLevel(fixed, budget, bytesPerVoxel);
@@ -218,7 +223,7 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
   endStage("initialise");
   const affine = await registerAffine(fixedLevels, movingLevels, init.params, init.centre, ndim, {
     dof: options.dof ?? "affine", metric: affineMetric, iterations: params.affineIterations, samples: params.affineSamples,
-    seed: options.seed ?? 1, onIteration: emit("affine"), ...(options.signal ? { signal: options.signal } : {}),
+    seed: options.seed ?? 1, onIteration: emit("affine", params.affineIterations), ...(options.signal ? { signal: options.signal } : {}),
   }, kernels);
   endStage("affine");
 
@@ -236,7 +241,7 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
   if (mode !== "none") {
     // Dense levels with 0 iterations are dropped from the fine end: the field is then upsampled to the finest grid.
     const common = {
-      metric: denseMetric, iterations: params.denseIterations, onIteration: emit("deformable"),
+      metric: denseMetric, iterations: params.denseIterations, onIteration: emit("deformable", params.denseIterations),
       ...(denseMetric === "ncc" ? { radius: params.nccRadius } : {}), ...(options.signal ? { signal: options.signal } : {}),
     };
     const greedy = (initial?: { displacement: Field; level: LevelImage }) => registerGreedy(fixedLevels, movingLevels, affine.matrix, ndim, {

@@ -124,3 +124,24 @@ test("register --no-warped --no-qc writes only metrics.json and transform/ (in m
     }
   }
 });
+
+test("register --log-json reports every iteration of each stage and level with its metric, against the level's cap", { skip: !existsSync(CASE) && "no shared data" }, async (t) => {
+  const dir = await tempDir(t);
+  const r = terareg("--log-json", "register", join(CASE, "fixed.png"), join(CASE, "moving.png"), "-o", join(dir, "run"), "--preset", "fast",
+    "--threads", "2", "--no-warped", "--no-qc");
+  assert.equal(r.code, 0, r.stderr);
+  const events = r.stderr.trim().split("\n").map((l) => JSON.parse(l) as { event: string; stage: string; done: number; total: number; unit: string; value?: number });
+  const iterations = events.filter((e) => /^(affine|deformable) L\d+$/.test(e.stage));
+  for (const stage of ["affine", "deformable"]) assert.ok(iterations.some((e) => e.stage.startsWith(stage)), `${stage} progress`);
+  for (const e of iterations) {
+    assert.equal(e.unit, "iterations");
+    assert.ok(Number.isFinite(e.value), `${e.stage} iteration ${e.done}: metric ${e.value}`);
+    assert.ok(e.done >= 1 && e.done <= e.total, `${e.stage}: ${e.done} of ${e.total}`);
+  }
+  // Iterations count up by one within a level, and a level that stops early shows fewer than its cap.
+  const byStage = new Map<string, typeof iterations>();
+  for (const e of iterations) byStage.set(e.stage, [...(byStage.get(e.stage) ?? []), e]);
+  for (const [stage, list] of byStage) list.forEach((e, i) => assert.equal(e.done, i + 1, `${stage} step ${i}`));
+  assert.ok([...byStage.values()].some((list) => list.at(-1)!.done < list.at(-1)!.total), "some level stopped before its cap");
+  assert.equal((JSON.parse(r.stdout.trim()) as { event: string }).event, "summary");
+});

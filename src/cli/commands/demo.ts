@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { registerRun } from "../../registration/register-run.js";
 import { PRESETS, type Preset } from "../../registration/presets.js";
 import { parseBytes, parseEnum } from "../parse.js";
-import { createReporter } from "../reporter.js";
+import { createReporter, registrationProgress } from "../reporter.js";
 import { printChunkedSummary, printRunSummary } from "./register.js";
 import { parseSize } from "../parse.js";
 import { synthesize } from "../../synth/synth.js";
@@ -55,7 +55,7 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
             preset, threads: availableParallelism(), budgetBytes, progress: reporter.progress,
             ...(shape[0] === 1 && shape[1] * shape[2] > 64e6 ? { refineLevel: 1 } : {}),
             landmarks: { fixed: pair.fixedLandmarks, moving: pair.movingLandmarks },
-            onGlobalProgress: (e) => reporter.progress({ stage: `global ${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
+            onGlobalProgress: registrationProgress(reporter, "global "),
           });
           printChunkedSummary(reporter, `terareg demo --size ${raw.size}: synthetic pair with a known deformation, chunked flow`, raw.output, run);
           return;
@@ -63,7 +63,7 @@ export function registerDemo(program: Command, globals: () => GlobalOptions): vo
         const run = await registerRun(join(DEMO_DIR, "fixed_he.jpg"), join(DEMO_DIR, "moving_pancytokeratin.jpg"), raw.output, {
           preset, threads: availableParallelism(), progress: reporter.progress,
           landmarks: { fixed: join(DEMO_DIR, "fixed_landmarks.csv"), moving: join(DEMO_DIR, "moving_landmarks.csv") },
-          onProgress: (e) => reporter.progress({ stage: `${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
+          onProgress: registrationProgress(reporter),
         });
         printRunSummary(reporter, "terareg demo: rat kidney, H&E (fixed) vs pan-cytokeratin (moving), 69 ANHIR landmarks", raw.output, run);
       } finally {

@@ -14,7 +14,7 @@ import { PRESETS, type Preset } from "../../registration/presets.js";
 import type { AffineDof } from "../../transforms/affine.js";
 import { parseEnum, parseInteger, parseNumber } from "../parse.js";
 import type { Regularization } from "../../registration/presets.js";
-import { createReporter, type Reporter } from "../reporter.js";
+import { createReporter, registrationProgress, type Reporter } from "../reporter.js";
 import type { GlobalOptions } from "../program.js";
 import { addChunkOptions, asksForChunks, parseChunkOptions, type RawChunkOptions } from "./chunk-options.js";
 
@@ -194,14 +194,14 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
           const run = await registerChunked(fixedPath, movingPath, raw.output, {
             ...chunkOptions, preset, metric, ...(deformable ? { deformable } : {}), regularization, dof, flips: Boolean(raw.flip), seed, channels, ...landmarks, write,
             progress: reporter.progress,
-            onGlobalProgress: (e) => reporter.progress({ stage: `global ${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
+            onGlobalProgress: registrationProgress(reporter, "global "),
           });
           printChunkedSummary(reporter, `registered ${movingPath} → ${fixedPath} (chunked)`, raw.output, run);
           return;
         }
         const run = await registerRun(fixedPath, movingPath, raw.output, {
           preset, metric, ...(deformable ? { deformable } : {}), regularization, dof, flips: Boolean(raw.flip), budgetBytes, seed, threads, channels, write, progress: reporter.progress,
-          onProgress: (e) => reporter.progress({ stage: `${e.stage} L${e.level}`, done: e.iteration + 1, total: e.iteration + 1, unit: "iterations" }),
+          onProgress: registrationProgress(reporter),
           ...landmarks,
         });
         printRunSummary(reporter, `registered ${movingPath} → ${fixedPath}`, raw.output, run);
