@@ -29,6 +29,20 @@ export function latticeRows(coef: usize, kzky: i32, kx: i32, nx: i32, xFirst: us
   }
 }
 
+/** acc[0, n) += w · f64(src[0, n)) (acc float64, src float32), two at a time with the scalar's operations per lane. */
+@inline function axpyF32(acc: usize, w: f64, src: usize, n: usize): void {
+  const wv = f64x2.splat(w);
+  let i: usize = 0;
+  for (; i + 2 <= n; i += 2) {
+    const p = acc + (i << 3);
+    v128.store(p, f64x2.add(v128.load(p), f64x2.mul(wv, f64x2.promote_low_f32x4(v128.load64_zero(src + (i << 2))))));
+  }
+  for (; i < n; i++) {
+    const p = acc + (i << 3);
+    store<f64>(p, load<f64>(p) + w * <f64>load<f32>(src + (i << 2)));
+  }
+}
+
 /**
  * Rows y ∈ [y0, y1) of the evaluation: the y pass from `rows` [kz, ky, nx] into `planes` [kz, y1 − y0, nx] (float64
  * scratch), then the z pass into `out` [nz, y1 − y0, nx] (float32, accumulated in float32 as the TS kernel's output).
@@ -57,11 +71,26 @@ export function latticeEvaluateBlock(
       const w = load<f64>(zW + (<usize>(z * tapsZ + j) << 3));
       if (w == 0) continue;
       const po = planes + ((<usize>(load<i32>(zFirst + (<usize>z << 2)) + j) * plane) << 3);
-      for (let i: usize = 0; i < plane; i++) {
-        const d = o + (i << 2);
-        store<f32>(d, <f32>(<f64>load<f32>(d) + w * load<f64>(po + (i << 3))));
-      }
+      accumulateF32(o, w, po, plane);
     }
+  }
+}
+
+/**
+ * out[i] = f32(f64(out[i]) + w · src[i]) for i < n (out float32, src float64), two at a time: each lane does the
+ * scalar's operations (widen, multiply, add, round to float32), so the bytes are the scalar loop's.
+ */
+@inline function accumulateF32(out: usize, w: f64, src: usize, n: usize): void {
+  const wv = f64x2.splat(w);
+  let i: usize = 0;
+  for (; i + 2 <= n; i += 2) {
+    const d = out + (i << 2);
+    const sum = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(d)), f64x2.mul(wv, v128.load(src + (i << 3))));
+    v128.store64_lane(d, f32x4.demote_f64x2_zero(sum), 0);
+  }
+  for (; i < n; i++) {
+    const d = out + (i << 2);
+    store<f32>(d, <f32>(<f64>load<f32>(d) + w * load<f64>(src + (i << 3))));
   }
 }
 
@@ -82,10 +111,7 @@ export function latticeSplatBlock(
       const w = load<f64>(zW + (<usize>(z * tapsZ + j) << 3));
       if (w == 0) continue;
       const po = planes + ((<usize>(load<i32>(zFirst + (<usize>z << 2)) + j) * plane) << 3);
-      for (let i: usize = 0; i < plane; i++) {
-        const p = po + (i << 3);
-        store<f64>(p, load<f64>(p) + w * <f64>load<f32>(o + (i << 2)));
-      }
+      axpyF32(po, w, o, plane);
     }
   }
   for (let z = 0; z < kz; z++) {
