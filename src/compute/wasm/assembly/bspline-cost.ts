@@ -1,6 +1,8 @@
 // The two B-spline cost steps around the lattice kernels (bspline-lattice.ts) in wasm: the warped positions of a block
 // evaluated by latticeEvaluateBlock, and the force ∂C/∂u of a block (src/kernels/bspline-cost.ts projectForce).
 
+import { widen2 } from "./simd";
+
 /**
  * Positions c = B·x + K·u(x) (src/kernels/resample-mapped.ts mappedRows, the same operations in the same order) for
  * the voxels (z, y0 + k, x) of a block laid out [nz, by, nx]: u the block's `ndim` float32 component planes
@@ -24,9 +26,9 @@ export function latticePositions(u: usize, pos: usize, b: usize, nz: i32, y0: i3
           const c = f64x2.add(vb, f64x2.mul(v2, xs));
           let s: v128;
           if (ndim == 3) {
-            s = f64x2.add(f64x2.add(f64x2.mul(v0, wide(d)), f64x2.mul(v1, wide(d + uPlane))), f64x2.mul(v2, wide(d + 2 * uPlane)));
+            s = f64x2.add(f64x2.add(f64x2.mul(v0, widen2(d)), f64x2.mul(v1, widen2(d + uPlane))), f64x2.mul(v2, widen2(d + 2 * uPlane)));
           } else {
-            s = f64x2.add(f64x2.mul(v1, wide(d)), f64x2.mul(v2, wide(d + uPlane)));
+            s = f64x2.add(f64x2.mul(v1, widen2(d)), f64x2.mul(v2, widen2(d + uPlane)));
           }
           v128.store(o + (i << 3), f64x2.add(c, s));
         }
@@ -40,11 +42,6 @@ export function latticePositions(u: usize, pos: usize, b: usize, nz: i32, y0: i3
       }
     }
   }
-}
-
-/** Two float32 at `p`, widened to float64. */
-@inline function wide(p: usize): v128 {
-  return f64x2.promote_low_f32x4(v128.load64_zero(p));
 }
 
 /**

@@ -2,6 +2,8 @@
 // in wasm, one component and one block of image rows y at a time, the float64 operations of the TS kernel in its order.
 // Axis tables: for each voxel of an axis, the first knot (int32) and `taps` float64 weights.
 
+import { widen2 } from "./simd";
+
 /** x pass: rows[r, x] = Σ_j wx[x, j] · coef[r, first[x] + j] over the kzky knot rows of `coef` (float32). */
 export function latticeRows(coef: usize, kzky: i32, kx: i32, nx: i32, xFirst: usize, xW: usize, taps: i32, rows: usize): void {
   for (let r = 0; r < kzky; r++) {
@@ -35,7 +37,7 @@ export function latticeRows(coef: usize, kzky: i32, kx: i32, nx: i32, xFirst: us
   let i: usize = 0;
   for (; i + 2 <= n; i += 2) {
     const p = acc + (i << 3);
-    v128.store(p, f64x2.add(v128.load(p), f64x2.mul(wv, f64x2.promote_low_f32x4(v128.load64_zero(src + (i << 2))))));
+    v128.store(p, f64x2.add(v128.load(p), f64x2.mul(wv, widen2(src + (i << 2)))));
   }
   for (; i < n; i++) {
     const p = acc + (i << 3);
@@ -85,7 +87,7 @@ export function latticeEvaluateBlock(
   let i: usize = 0;
   for (; i + 2 <= n; i += 2) {
     const d = out + (i << 2);
-    const sum = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(d)), f64x2.mul(wv, v128.load(src + (i << 3))));
+    const sum = f64x2.add(widen2(d), f64x2.mul(wv, v128.load(src + (i << 3))));
     v128.store64_lane(d, f32x4.demote_f64x2_zero(sum), 0);
   }
   for (; i < n; i++) {

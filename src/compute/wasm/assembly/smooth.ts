@@ -1,6 +1,8 @@
 // Gaussian smoothing passes (src/kernels/gaussian-smooth.ts smoothPassBand) in wasm SIMD: float32 in and out,
 // float64 weights and sums in the reference's order, two outputs per f64x2, so the bytes equal the reference's.
 
+import { widen2 } from "./simd";
+
 /**
  * Pass along x over `rows` rows of `nx` float32 at `src`, into `dst`: out = w₀·a + Σ_{k=1..R} w_k (a₋ₖ + a₊ₖ), the
  * row padded by replication in the float64 scratch `pad` (nx + 2R values). `w`: the half kernel, R + 1 float64.
@@ -50,7 +52,7 @@ export function smoothStrided(win: usize, winStart: i32, dst: usize, acc: usize,
     const o = win + <usize>(g - winStart) * rowBytes;
     let x = 0;
     for (; x + 2 <= nx; x += 2) {
-      v128.store(acc + (<usize>x << 3), f64x2.mul(w0v, f64x2.promote_low_f32x4(v128.load64_zero(o + (<usize>x << 2)))));
+      v128.store(acc + (<usize>x << 3), f64x2.mul(w0v, widen2(o + (<usize>x << 2))));
     }
     for (; x < nx; x++) store<f64>(acc + (<usize>x << 3), w0 * <f64>load<f32>(o + (<usize>x << 2)));
     for (let k = 1; k <= radius; k++) {
@@ -58,7 +60,7 @@ export function smoothStrided(win: usize, winStart: i32, dst: usize, acc: usize,
       const b = win + <usize>(g - winStart + (min(i + k, n - 1) - i) * stride) * rowBytes;
       const wkS = load<f64>(w + (<usize>k << 3)), wk = f64x2.splat(wkS);
       for (x = 0; x + 2 <= nx; x += 2) {
-        const s = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(a + (<usize>x << 2))), f64x2.promote_low_f32x4(v128.load64_zero(b + (<usize>x << 2))));
+        const s = f64x2.add(widen2(a + (<usize>x << 2)), widen2(b + (<usize>x << 2)));
         const p = acc + (<usize>x << 3);
         v128.store(p, f64x2.add(v128.load(p), f64x2.mul(wk, s)));
       }
