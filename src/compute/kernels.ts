@@ -14,6 +14,8 @@ import type { Factors } from "../pyramid/reduce.js";
 import type { MappedTile, TileMapper } from "../warp/tile-mapper.js";
 import type { Field, Image } from "../kernels/types.js";
 import type { BSplineLattice } from "../kernels/bspline-lattice.js";
+import type { DenseMeanSquaresOptions } from "../metrics/mean-squares.js";
+import type { MetricResult } from "../metrics/metric.js";
 
 /** Asynchronous versions of the kernels in kernels/, with the same arguments, meaning and results. */
 export interface Kernels {
@@ -29,13 +31,16 @@ export interface Kernels {
    * mask and moving gradient (kernels/bspline-cost.ts latticeWarp, the B-spline stage's warp).
    */
   latticeWarp(moving: Image, matrix: ArrayLike<number>, lattice: BSplineLattice, shape: Vec3): Promise<ResampleResult>;
+  /** The displacement of a B-spline lattice on the image grid `shape` (kernels/bspline-lattice.ts evaluateLattice). */
+  evaluateLattice(lattice: BSplineLattice, shape: Vec3): Promise<Field>;
   /** ∂C/∂W on that warp pulled back onto the lattice's knots (kernels/bspline-cost.ts splatForce). */
   splatForce(dCdW: Float32Array, gradient: Field, matrix: ArrayLike<number>, lattice: BSplineLattice): Promise<Field>;
   /** A warp tile's moving positions, clipped to the moving image of `movingShape`, and their bounds (warp/tile-mapper.ts mapTile). */
   mapTile(mapper: TileMapper, region: Region, movingShape: Vec3): Promise<MappedTile>;
   /**
-   * Hands back arrays this backend returned (mapTile's coords, sampleWindow's planes) once the caller is done with
-   * them, so the next call can reuse their memory; the caller must not touch them afterwards. Others are ignored.
+   * Hands back arrays this backend returned (mapTile's coords, sampleWindow's planes, latticeWarp's samples, mask and
+   * gradient) once the caller is done with them, so the next call can reuse their memory; the caller must not touch
+   * them afterwards. Others are ignored.
    */
   release(...arrays: PixelArray[]): void;
   /** A block of a pyramid level reduced to the next (pyramid/reduce.ts reduceBlock), in `dtype`. */
@@ -49,6 +54,11 @@ export interface Kernels {
   composeFields(u: Field, v: Field): Promise<Field>;
   expVelocity(v: Field, steps?: number): Promise<Field>;
   jacobianDeterminant(field: Field, spacing?: Vec3): Promise<Image>;
+  /**
+   * Mean squares over every voxel (metrics/mean-squares.ts, without samples): its sum runs by fixed blocks, so every
+   * backend and thread count gives the same bits. With `gradientInto` the derivative is written there.
+   */
+  meanSquares(fixed: Float32Array, warped: Float32Array, shape: Vec3, options?: DenseMeanSquaresOptions): Promise<MetricResult>;
   /** Σ data in float64 by fixed blocks (block-sums.ts): identical bits on every backend and thread count. */
   sum(data: Float32Array): Promise<number>;
   /**

@@ -3,6 +3,7 @@
 
 import { blockSum } from "../kernels/block-sums.js";
 import { latticeWarp, splatForce } from "../kernels/bspline-cost.js";
+import { evaluateLattice } from "../kernels/bspline-lattice.js";
 import { bsplineCoefficients } from "../kernels/bspline-prefilter.js";
 import { composeFields } from "../kernels/compose-fields.js";
 import { expVelocity } from "../kernels/exp-velocity.js";
@@ -16,6 +17,7 @@ import { resampleMapped } from "../kernels/resample-mapped.js";
 import { sampleWindow } from "../kernels/sample-window.js";
 import { mapTile } from "../warp/tile-mapper.js";
 import { reduceBlock } from "../pyramid/reduce.js";
+import { meanSquares } from "../metrics/mean-squares.js";
 import type { Kernels } from "./kernels.js";
 
 export const referenceKernels: Kernels = {
@@ -25,6 +27,7 @@ export const referenceKernels: Kernels = {
   resampleAt: async (image, coords, options) => resampleAt(image, coords, options),
   resampleMapped: async (image, matrix, field, options) => resampleMapped(image, matrix, field, options),
   latticeWarp: async (moving, matrix, lattice, shape) => latticeWarp(moving, matrix, lattice, shape),
+  evaluateLattice: async (lattice, shape) => evaluateLattice(lattice, shape),
   splatForce: async (dCdW, gradient, matrix, lattice) => splatForce(dCdW, gradient, matrix, lattice),
   mapTile: async (mapper, region, movingShape) => mapTile(mapper, region, movingShape),
   sampleWindow: async (sampling) => sampleWindow(sampling),
@@ -37,6 +40,7 @@ export const referenceKernels: Kernels = {
   composeFields: async (u, v) => composeFields(u, v),
   expVelocity: async (v, steps) => expVelocity(v, steps),
   jacobianDeterminant: async (field, spacing) => jacobianDeterminant(field, spacing),
+  meanSquares: async (fixed, warped, shape, options) => meanSquares(fixed, warped, shape, options),
   sum: async (data) => blockSum(data),
   resident: async (image) => image,
 };

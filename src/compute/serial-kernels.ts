@@ -11,6 +11,7 @@ import { referenceKernels } from "./reference-kernels.js";
 import {
   latticeSplatArgs, latticeSplatBandWasm, latticeSplatResult, latticeWarpArgs, latticeWarpBandWasm, latticeWarpResult,
 } from "./wasm/bspline-cost.js";
+import { evaluateLatticeFast } from "./wasm/bspline-lattice.js";
 import { composeBandFast } from "./wasm/compose-fields.js";
 import { resampleAtBandFast, resampleMappedBandFast } from "./wasm/resample-at.js";
 import { smoothPassBandFast } from "./wasm/smooth-pass.js";
@@ -28,6 +29,7 @@ export const serialKernels: Kernels = {
     latticeWarpBandWasm(wasm, args, 0, shape[1]);
     return latticeWarpResult(args);
   },
+  evaluateLattice: async (lattice, shape) => evaluateLatticeFast(lattice, shape),
   splatForce: async (dCdW, gradient, matrix, lattice) => {
     const wasm = wasmKernels();
     if (!wasm) return referenceKernels.splatForce(dCdW, gradient, matrix, lattice);

@@ -3,6 +3,7 @@
 
 import { OptionError } from "../core/errors.js";
 import type { Vec3 } from "../core/space.js";
+import { blockCount, combineBlockSums, SUM_BLOCK } from "../kernels/block-sums.js";
 import { checkMetricInputs, checkSamples, countedMask, isCounted, type MaskOptions, type MetricResult } from "./metric.js";
 
 /** Options of {@link meanSquares}. */
@@ -29,13 +30,11 @@ export interface MeanSquaresOptions extends MaskOptions {
 export function meanSquares(
   fixed: Float32Array, warped: Float32Array, shape: Vec3, options: MeanSquaresOptions = {},
 ): MetricResult {
-  const n = checkMetricInputs(fixed, warped, shape, options);
   const { fixedMask, movingMask, samples, gradientInto } = options;
-  if (samples) checkSamples(samples, n);
-  if (gradientInto && (samples || gradientInto.length !== n)) {
-    throw new OptionError("meanSquares: gradientInto", samples ? "given with samples" : `length ${gradientInto.length}`, `an array of ${n} values, without samples`);
-  }
-  if (!samples) return denseMeanSquares(fixed, warped, gradientInto ?? new Float32Array(n), fixedMask, movingMask);
+  if (!samples) return denseMeanSquares(fixed, warped, shape, options);
+  const n = checkMetricInputs(fixed, warped, shape, options);
+  checkSamples(samples, n);
+  if (gradientInto) throw new OptionError("meanSquares: gradientInto", "given with samples", `an array of ${n} values, without samples`);
   const gradient = new Float32Array(n);
   const total = samples.length;
   let count = total;
@@ -56,38 +55,92 @@ export function meanSquares(
   return { value: sum / count, gradient, count };
 }
 
+/** {@link meanSquares} without sample indices: the options of the dense evaluation the compute backends run. */
+export type DenseMeanSquaresOptions = Omit<MeanSquaresOptions, "samples">;
+
+/** Band arguments of the dense mean squares: the units are blocks of SUM_BLOCK voxels (block-sums.ts). */
+export interface MeanSquaresBlockArgs {
+  fixed: Float32Array;
+  warped: Float32Array;
+  /** The voxels that count (non-zero); every voxel when absent. */
+  counted?: Uint8Array;
+  /** Output: ∂value/∂W = scale·(W − F) on counted voxels, 0 elsewhere. May be `warped` (each voxel is read first). */
+  gradient: Float32Array;
+  /** 2 / n, n the number of counted voxels. */
+  scale: number;
+  /** Output: per block, Σ (W − F)² over its counted voxels, in index order. */
+  out: Float64Array;
+}
+
 /**
- * meanSquares over every voxel: the same sums in the same order, with the two masks merged into one first
- * (countedMask) so the loops stay tight (the B-spline stage evaluates it at every L-BFGS step).
+ * The arguments of a dense mean squares over blocks, and n, the number of counted voxels (the two masks merged by
+ * countedMask). Outputs come from `allocate` (the gradient only when `gradientInto` is absent); `share` places an
+ * input where the bands read it. Checks the inputs as meanSquares does.
  */
-function denseMeanSquares(
-  fixed: Float32Array, warped: Float32Array, gradient: Float32Array, fixedMask: Uint8Array | undefined, movingMask: Uint8Array | undefined,
-): MetricResult {
-  const n = fixed.length, counted = countedMask(fixedMask, movingMask);
+export function meanSquaresBlockArgs(
+  fixed: Float32Array, warped: Float32Array, shape: Vec3, options: DenseMeanSquaresOptions,
+  allocate: { float32(n: number): Float32Array; float64(n: number): Float64Array },
+  share: <T extends Float32Array | Uint8Array>(a: T) => T = (a) => a,
+): { args: MeanSquaresBlockArgs; count: number } {
+  const n = checkMetricInputs(fixed, warped, shape, options);
+  const { gradientInto } = options;
+  if (gradientInto && gradientInto.length !== n) {
+    throw new OptionError("meanSquares: gradientInto", `length ${gradientInto.length}`, `an array of ${n} values, without samples`);
+  }
+  const counted = countedMask(options.fixedMask, options.movingMask);
   let count = n;
   if (counted) {
     count = 0;
     for (let i = 0; i < n; i++) if (counted[i] !== 0) count++;
   }
-  if (count === 0) return { value: 0, gradient: gradient.fill(0), count };
-  const scale = 2 / count;
-  let sum = 0;
-  if (counted) {
-    for (let i = 0; i < n; i++) {
-      if (counted[i] === 0) {
-        gradient[i] = 0;
-        continue;
+  const gradient = gradientInto ? share(gradientInto) : allocate.float32(n);
+  const args: MeanSquaresBlockArgs = {
+    fixed: share(fixed), warped: warped === gradientInto ? gradient : share(warped), gradient,
+    scale: count === 0 ? 0 : 2 / count, out: allocate.float64(blockCount(n)),
+  };
+  if (counted) args.counted = share(counted);
+  return { args, count };
+}
+
+/** Writes the gradient of blocks [start, end) and their sums of squares. */
+export function meanSquaresBlocksBand(args: MeanSquaresBlockArgs, start: number, end: number): void {
+  const { fixed, warped, counted, gradient, scale, out } = args;
+  for (let b = start; b < end; b++) {
+    const lo = b * SUM_BLOCK, hi = Math.min(fixed.length, lo + SUM_BLOCK);
+    let sum = 0;
+    if (counted) {
+      for (let i = lo; i < hi; i++) {
+        if (counted[i] === 0) {
+          gradient[i] = 0;
+          continue;
+        }
+        const d = warped[i]! - fixed[i]!;
+        sum += d * d;
+        gradient[i] = scale * d;
       }
-      const d = warped[i]! - fixed[i]!;
-      sum += d * d;
-      gradient[i] = scale * d;
+    } else {
+      for (let i = lo; i < hi; i++) {
+        const d = warped[i]! - fixed[i]!;
+        sum += d * d;
+        gradient[i] = scale * d;
+      }
     }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const d = warped[i]! - fixed[i]!;
-      sum += d * d;
-      gradient[i] = scale * d;
-    }
+    out[b] = sum;
   }
-  return { value: sum / count, gradient, count };
+}
+
+/** The metric from the band arguments once every block ran (value 0, gradient zeros when nothing counted). */
+export function meanSquaresBlockResult(args: MeanSquaresBlockArgs, count: number): MetricResult {
+  if (count === 0) return { value: 0, gradient: args.gradient.fill(0), count };
+  return { value: combineBlockSums(args.out) / count, gradient: args.gradient, count };
+}
+
+/**
+ * meanSquares over every voxel, as the backends run it: partial sums over fixed blocks combined in block order, so
+ * the pool's result has the same bits whatever the number of threads (Kernels.meanSquares).
+ */
+function denseMeanSquares(fixed: Float32Array, warped: Float32Array, shape: Vec3, options: DenseMeanSquaresOptions): MetricResult {
+  const { args, count } = meanSquaresBlockArgs(fixed, warped, shape, options, { float32: (n) => new Float32Array(n), float64: (n) => new Float64Array(n) });
+  if (count > 0) meanSquaresBlocksBand(args, 0, args.out.length);
+  return meanSquaresBlockResult(args, count);
 }

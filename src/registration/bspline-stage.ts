@@ -10,10 +10,8 @@ import {
   createLattice, fitLattice, mapLattice, subdivideLattice, type BSplineLattice,
 } from "../kernels/bspline-lattice.js";
 import { imageNdim, type Field } from "../kernels/types.js";
-import { evaluateLatticeFast } from "../compute/wasm/bspline-lattice.js";
 import { localNccFast } from "../compute/wasm/local-ncc.js";
 import { mattesMutualInformation } from "../metrics/mattes-mutual-information.js";
-import { meanSquares } from "../metrics/mean-squares.js";
 import type { MetricResult } from "../metrics/metric.js";
 import { mul4, type Mat4 } from "../transforms/affine.js";
 import { intensityRange } from "./affine-stage.js";
@@ -99,10 +97,10 @@ export interface BSplineCost {
   count: number;
 }
 
-function denseMetric(problem: BSplineLevelProblem, warped: Float32Array, mask: Uint8Array): MetricResult {
+async function denseMetric(problem: BSplineLevelProblem, warped: Float32Array, mask: Uint8Array, kernels: Kernels): Promise<MetricResult> {
   const f = problem.fixed.image.data, shape = problem.fixed.image.shape;
   // The warp's samples are not needed after the metric: mean squares writes its derivative over them.
-  if (problem.metric === "mse") return meanSquares(f, warped, shape, { movingMask: mask, gradientInto: warped });
+  if (problem.metric === "mse") return kernels.meanSquares(f, warped, shape, { movingMask: mask, gradientInto: warped });
   if (problem.metric === "mi") return mattesMutualInformation(f, warped, shape, { movingMask: mask, bins: 32, movingRange: problem.movingRange });
   return localNccFast(f, warped, shape, { movingMask: mask, radius: problem.radius });
 }
@@ -118,8 +116,9 @@ export async function bsplineCost(problem: BSplineLevelProblem, lattice: BSpline
   const res = await kernels.latticeWarp(problem.moving.image, b, lattice, shape);
   const inside = res.mask!, fixedMask = problem.fixedMask;
   if (fixedMask) for (let i = 0; i < inside.length; i++) inside[i] = inside[i]! & fixedMask[i]!;
-  const m = denseMetric(problem, res.image.data, inside);
+  const m = await denseMetric(problem, res.image.data, inside, kernels);
   const gradient = await kernels.splatForce(m.gradient, res.gradient!, b, lattice);
+  kernels.release(res.image.data, inside, res.gradient!.data);
   const bend = bendingEnergy(lattice, shape);
   const w = problem.bendingWeight;
   if (w !== 0) for (let i = 0; i < gradient.data.length; i++) gradient.data[i] = gradient.data[i]! + w * bend.gradient.data[i]!;
@@ -220,6 +219,13 @@ export async function registerBSpline(
     if (options.signal?.aborted) throw new AbortedError("B-spline registration");
     const fixed = fixedLevels[l]!, moving = movingLevels[l]!;
     if (l > 0) lattice = transferLattice(lattice, fixedLevels[l - 1]!, fixed);
+    const iterations = options.iterations[l]!;
+    if (iterations === 0) {
+      // Not evaluated: at the fine end (preset fast, bspline-greedy's initialiser) that would be a whole warp and
+      // splat of the largest level for a number nobody reads.
+      levels.push({ valueBefore: NaN, valueAfter: NaN, iterations: 0 });
+      continue;
+    }
     const problem: BSplineLevelProblem = {
       fixed, moving, metric, radius: options.radius ?? 2, movingRange: intensityRange(moving.image.data),
       bendingWeight: lambda * metricScale(metric, fixed.image.data),
@@ -227,11 +233,6 @@ export async function registerBSpline(
       ...(options.fixedMasks?.[l] ? { fixedMask: options.fixedMasks[l] } : {}),
     };
     const start = await bsplineCost(problem, lattice, kernels);
-    const iterations = options.iterations[l]!;
-    if (iterations === 0) {
-      levels.push({ valueBefore: start.metricValue, valueAfter: start.metricValue, iterations: 0 });
-      continue;
-    }
     const base = lattice;
     let lastMetric = start.metricValue, acceptedMetric = start.metricValue;
     const result = await minimizeLbfgs(Float64Array.from(base.coefficients.data), async (x) => {
@@ -250,5 +251,5 @@ export async function registerBSpline(
     lattice = withCoefficients(base, result.x);
     levels.push({ valueBefore: start.metricValue, valueAfter: acceptedMetric, iterations: result.iterations });
   }
-  return { displacement: evaluateLatticeFast(lattice, finest.image.shape), lattice, levels };
+  return { displacement: await kernels.evaluateLattice(lattice, finest.image.shape), lattice, levels };
 }

@@ -9,7 +9,6 @@ import { createField, type Field } from "../kernels/types.js";
 import { checkElastic, solveElastic, type ElasticOptions } from "../kernels/linear-elasticity.js";
 import { localNccFast } from "../compute/wasm/local-ncc.js";
 import { mattesMutualInformation } from "../metrics/mattes-mutual-information.js";
-import { meanSquares } from "../metrics/mean-squares.js";
 import type { MetricResult } from "../metrics/metric.js";
 import { identity4, mul4, type Mat4 } from "../transforms/affine.js";
 import { indexToPhysicalMat4, physicalToIndexMat4, resampleMatrix } from "./frame.js";
@@ -60,11 +59,14 @@ export interface GreedyResult {
   displacement: Field;
   /** Stationary velocity (modes "svf" and "symmetric"), same units; exp(v) = displacement. */
   velocity?: Field;
+  /** Per level, coarsest first: the metric before and after, NaN on a level that ran no iteration (not evaluated). */
   levels: { valueBefore: number; valueAfter: number; iterations: number }[];
 }
 
-function denseMetric(metric: DenseMetric, f: Float32Array, w: Float32Array, shape: Vec3, mask: Uint8Array, radius: number, range: [number, number]): MetricResult {
-  if (metric === "mse") return meanSquares(f, w, shape, { movingMask: mask });
+async function denseMetric(
+  metric: DenseMetric, f: Float32Array, w: Float32Array, shape: Vec3, mask: Uint8Array, radius: number, range: [number, number], kernels: Kernels,
+): Promise<MetricResult> {
+  if (metric === "mse") return kernels.meanSquares(f, w, shape, { movingMask: mask });
   if (metric === "mi") return mattesMutualInformation(f, w, shape, { movingMask: mask, bins: 32, movingRange: range });
   return localNccFast(f, w, shape, { movingMask: mask, radius });
 }
@@ -104,7 +106,7 @@ async function forceAt(
   const shape = fixed.image.shape;
   const res = await kernels.resampleMapped(moving.image, b, u, { interpolation: "linear", gradient: true, mask: true });
   if (fixedMask) for (let i = 0; i < fixedMask.length; i++) res.mask![i] = res.mask![i]! & fixedMask[i]!;
-  const m = denseMetric(options.metric ?? "ncc", fixed.image.data, res.image.data, shape, res.mask!, options.radius ?? 2, range);
+  const m = await denseMetric(options.metric ?? "ncc", fixed.image.data, res.image.data, shape, res.mask!, options.radius ?? 2, range, kernels);
   return { value: m.value, force: metricForce(m.gradient, res.gradient!.data, b, shape, u.ndim) };
 }
 
@@ -123,8 +125,8 @@ async function symmetricForceAt(
   const mask = wM.mask!;
   for (let i = 0; i < mask.length; i++) mask[i] = mask[i]! & wF.mask![i]! & (fixedMask ? fixedMask[i]! : 1);
   // The metric's gradient with respect to each side: its second image's (so the fixed side's with the roles swapped).
-  const onM = denseMetric(metric, wF.image.data, wM.image.data, shape, mask, radius, ranges[1]);
-  const onF = denseMetric(metric, wM.image.data, wF.image.data, shape, mask, radius, ranges[0]);
+  const onM = await denseMetric(metric, wF.image.data, wM.image.data, shape, mask, radius, ranges[1], kernels);
+  const onF = await denseMetric(metric, wM.image.data, wF.image.data, shape, mask, radius, ranges[0], kernels);
   const fM = metricForce(onM.gradient, wM.gradient!.data, b, shape, nd), fF = metricForce(onF.gradient, wF.gradient!.data, identity4(), shape, nd);
   return { value: onM.value, force: scaleField(addFields(fM, scaleField(fF, -1)), 0.5) };
 }
@@ -172,6 +174,10 @@ export async function registerGreedy(
     if (!u) u = options.initial ? await upsampleField(options.initial.displacement, options.initial.level, fixed, kernels) : createField(shape, ndim);
     else u = await upsampleField(u, fixedLevels[l - 1]!, fixed, kernels);
     if (mode !== "greedy") v = v ? await upsampleField(v, fixedLevels[l - 1]!, fixed, kernels) : createField(shape, ndim);
+    if ((options.iterations[l] ?? 0) === 0) {
+      levels.push({ valueBefore: NaN, valueAfter: NaN, iterations: 0 }); // not evaluated, as in the B-spline stage
+      continue;
+    }
     const b = mul4(physicalToIndexMat4(moving.space), mul4(affine, indexToPhysicalMat4(fixed.space)));
     const range = intensityRange(moving.image.data);
     // The symmetric mode also warps the fixed image, so it needs that one's range too; the others never read it.

@@ -7,11 +7,9 @@ import { BudgetError, OptionError } from "../core/errors.js";
 import { peakRssBytes } from "../core/memory.js";
 import type { Kernels } from "../compute/kernels.js";
 import { serialKernels } from "../compute/serial-kernels.js";
-import { jacobianDeterminant } from "../kernels/jacobian-determinant.js";
 import { jacobianStats, type JacobianStats } from "../kernels/jacobian-stats.js";
 import { localNccFast } from "../compute/wasm/local-ncc.js";
 import { mattesMutualInformation } from "../metrics/mattes-mutual-information.js";
-import { meanSquares } from "../metrics/mean-squares.js";
 import type { AffineDof, Mat4 } from "../transforms/affine.js";
 import type { DisplacementGrid, RegistrationTransform } from "../transforms/registration-transform.js";
 import { bsplineGridFromLattice } from "../transforms/bspline-field.js";
@@ -159,7 +157,7 @@ async function denseValue(
     ? await kernels.resampleMapped(moving.image, b, u, options)
     : await kernels.resampleAffine(moving.image, fixed.image.shape, resampleMatrix(b, ndim), options);
   const shape = fixed.image.shape;
-  if (name === "mse") return meanSquares(fixed.image.data, r.image.data, shape, { movingMask: r.mask! }).value;
+  if (name === "mse") return (await kernels.meanSquares(fixed.image.data, r.image.data, shape, { movingMask: r.mask! })).value;
   if (name === "mi") return mattesMutualInformation(fixed.image.data, r.image.data, shape, { movingMask: r.mask!, movingRange: intensityRange(moving.image.data) }).value;
   return localNccFast(fixed.image.data, r.image.data, shape, { movingMask: r.mask!, radius }).value;
 }
@@ -271,7 +269,7 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
     // as bigstream's final metric check does: the affine alone is the better answer there.
     if (denseAfter <= afterAffine) {
       after = denseAfter;
-      jacobianMap = jacobianDeterminant(u);
+      jacobianMap = await kernels.jacobianDeterminant(u);
       jacobian = jacobianStats(jacobianMap);
       // Each mode stores what it optimised: the velocity (svf, symmetric), the coefficient lattice (bspline), else the field.
       if (mode === "svf" || mode === "symmetric") {

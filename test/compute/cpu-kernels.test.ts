@@ -157,13 +157,46 @@ test("the B-spline warp and force splat give the reference's bytes on every thre
     const moving = randomImage(81, shape), dCdW = randomImage(82, shape).data;
     const want = await referenceKernels.latticeWarp(moving, matrix, lattice, shape);
     const wantSplat = await referenceKernels.splatForce(dCdW, want.gradient!, matrix, lattice);
+    const wantField = await referenceKernels.evaluateLattice(lattice, shape);
     for (const k of [...backends, serialKernels]) {
-      sameResample(await k.latticeWarp(moving, matrix, lattice, shape), want, `${k.name} ${shape} latticeWarp`);
+      const first = await k.latticeWarp(moving, matrix, lattice, shape);
+      sameResample(first, want, `${k.name} ${shape} latticeWarp`);
+      // Handed back, the warp's arrays are written again by the next warp (the pool's backends), with the same bytes.
+      k.release(first.image.data, first.mask!, first.gradient!.data);
+      first.image.data.fill(7);
+      const again = await k.latticeWarp(moving, matrix, lattice, shape);
+      sameResample(again, want, `${k.name} ${shape} latticeWarp into released arrays`);
+      if (k !== serialKernels) assert.equal(again.image.data, first.image.data, `${k.name}: the released samples array is reused`);
       const got = await k.splatForce(dCdW, want.gradient!, matrix, lattice);
       assert.deepEqual(bytes(got.data), bytes(wantSplat.data), `${k.name} ${shape} splatForce`);
       assert.deepEqual(got.shape, wantSplat.shape);
+      const field = await k.evaluateLattice(lattice, shape);
+      assert.deepEqual(bytes(field.data), bytes(wantField.data), `${k.name} ${shape} evaluateLattice`);
+      assert.deepEqual([field.shape, field.ndim], [wantField.shape, wantField.ndim]);
     }
   }
+});
+
+test("mean squares over every voxel has the reference's bits on every thread count, masked, and written in place", async () => {
+  const shape: Vec3 = [3, 301, 401], n = 3 * 301 * 401;
+  const fixed = randomImage(91, shape).data, warped = randomImage(92, shape).data;
+  const mask = new Uint8Array(n).map((_, i) => (i % 7 === 3 ? 0 : 1)), roi = new Uint8Array(n).map((_, i) => (i % 5 === 0 ? 0 : 1));
+  for (const options of [{}, { movingMask: mask }, { movingMask: mask, fixedMask: roi }]) {
+    const want = await referenceKernels.meanSquares(fixed, warped, shape, options);
+    for (const k of [...backends, serialKernels]) {
+      const got = await k.meanSquares(fixed, warped, shape, options);
+      assert.equal(got.value, want.value, `${k.name} value`);
+      assert.equal(got.count, want.count, `${k.name} count`);
+      assert.deepEqual(bytes(got.gradient), bytes(want.gradient), `${k.name} gradient`);
+      // In place over the warped samples (the B-spline stage's use), on a heap array the pool must write through a copy.
+      const w = Float32Array.from(warped), inPlace = await k.meanSquares(fixed, w, shape, { ...options, gradientInto: w });
+      assert.equal(inPlace.value, want.value, `${k.name} in place: value`);
+      assert.equal(inPlace.gradient, w, `${k.name} in place: the given array`);
+      assert.deepEqual(bytes(w), bytes(want.gradient), `${k.name} in place: gradient`);
+    }
+  }
+  const none = await backends[1]!.meanSquares(fixed, warped, shape, { movingMask: new Uint8Array(n) });
+  assert.deepEqual([none.value, none.count, none.gradient.every((g) => g === 0)], [0, 0, true]);
 });
 
 test("a sum over fixed blocks has the same bits whatever the thread count", async () => {

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import type { Vec3 } from "../../src/core/space.js";
 import { referenceKernels } from "../../src/compute/reference-kernels.js";
 import { serialKernels } from "../../src/compute/serial-kernels.js";
-import { evaluateLatticeWasm, splatToLatticeWasm } from "../../src/compute/wasm/bspline-lattice.js";
+import { evaluateLatticeBandWasm, evaluateLatticeWasm, splatToLatticeWasm } from "../../src/compute/wasm/bspline-lattice.js";
 import { composeBandWasm } from "../../src/compute/wasm/compose-fields.js";
 import { localNccWasm } from "../../src/compute/wasm/local-ncc.js";
 import { resampleAtBandWasm, resampleMappedBandWasm } from "../../src/compute/wasm/resample-at.js";
@@ -160,7 +160,11 @@ test("wasm B-spline lattice evaluation and splatting give the reference's bytes:
     const field = smoothField(41, shape, 2);
     for (const l of [lattice, short]) {
       for (const block of [shape[2], 3 * shape[2] * shape[0] + 1, 1 << 18]) {
-        assert.deepEqual(bytes(evaluateLatticeWasm(wasm, l, shape, block).data), bytes(evaluateLattice(l, shape).data), `evaluate ${shape} block ${block}`);
+        const want = bytes(evaluateLattice(l, shape).data);
+        assert.deepEqual(bytes(evaluateLatticeWasm(wasm, l, shape, block).data), want, `evaluate ${shape} block ${block}`);
+        const banded = { lattice: l, shape, out: new Float32Array(ndim * shape[0] * shape[1] * shape[2]) };
+        for (const [s, e] of [[0, 2], [2, 3], [3, shape[1]]]) evaluateLatticeBandWasm(wasm, banded, s!, e!, block);
+        assert.deepEqual(bytes(banded.out), want, `evaluate ${shape} block ${block} in three bands`);
         assert.deepEqual(bytes(splatToLatticeWasm(wasm, field, l, block).data), bytes(splatToLattice(field, l).data), `splat ${shape} block ${block}`);
       }
     }

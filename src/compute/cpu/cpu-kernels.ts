@@ -20,7 +20,9 @@ import type { Kernels } from "../kernels.js";
 import type { Pool } from "./pool.js";
 import { mappedBounds, type TileMapper } from "../../warp/tile-mapper.js";
 import { reduceUnits } from "../../pyramid/reduce.js";
+import { meanSquaresBlockArgs, meanSquaresBlockResult } from "../../metrics/mean-squares.js";
 import { wasmKernels } from "../wasm/wasm-module.js";
+import { checkEvaluateLattice } from "../../kernels/bspline-lattice.js";
 import { latticeSplatArgs, latticeSplatResult, latticeWarpArgs, latticeWarpResult } from "../wasm/bspline-cost.js";
 import { referenceKernels } from "../reference-kernels.js";
 
@@ -53,6 +55,7 @@ export function cpuKernels(pool: Pool): Kernels {
       if (bins.size > BIN_SIZES) bins.delete(bins.keys().next().value!);
     }
   };
+  const reusable = { float32: (n: number) => take("float32", n) as Float32Array, uint8: (n: number) => take("uint8", n) as Uint8Array };
   // A warp's mapper with its arrays (the displacement grid above all) copied to shared memory once, not per tile.
   const sharedMappers = new WeakMap<TileMapper, TileMapper>();
   const shareArrays = <T>(value: T): T => {
@@ -121,9 +124,18 @@ export function cpuKernels(pool: Pool): Kernels {
     async latticeWarp(moving, matrix, lattice, shape) {
       // The band kernels are wasm only; without kernels.wasm this runs the reference on the calling thread.
       if (!wasmKernels()) return referenceKernels.latticeWarp(moving, matrix, lattice, shape);
-      const args = latticeWarpArgs(moving, matrix, lattice, shape, pool.allocate, (a) => pool.share(a));
+      // The outputs come from the bins: the B-spline stage releases them after each splat, so an L-BFGS run writes the
+      // same few arrays every iteration instead of fresh shared memory (whose first writes fault in page by page).
+      const args = latticeWarpArgs(moving, matrix, lattice, shape, reusable, (a) => pool.share(a));
       await pool.run("latticeWarp", args, shape[1]);
       return latticeWarpResult(args);
+    },
+    async evaluateLattice(lattice, shape) {
+      if (!wasmKernels()) return referenceKernels.evaluateLattice(lattice, shape);
+      checkEvaluateLattice(lattice, shape);
+      const nd = lattice.coefficients.ndim, out = pool.allocate.float32(nd * voxelCount(shape));
+      await pool.run("evaluateLattice", { lattice, shape: [...shape], out }, shape[1]);
+      return { data: out, shape: [...shape], ndim: nd };
     },
     async splatForce(dCdW, gradient, matrix, lattice) {
       if (!wasmKernels()) return referenceKernels.splatForce(dCdW, gradient, matrix, lattice);
@@ -188,6 +200,17 @@ export function cpuKernels(pool: Pool): Kernels {
     async resident(image) {
       checkImage("resident: image", image);
       return { data: pool.share(image.data), shape: [...image.shape] };
+    },
+    async meanSquares(fixed, warped, shape, options = {}) {
+      const { args, count } = meanSquaresBlockArgs(fixed, warped, shape, options, pool.allocate, (a) => pool.share(a));
+      if (count > 0) await pool.run("meanSquares", args, args.out.length);
+      const result = meanSquaresBlockResult(args, count), into = options.gradientInto;
+      // A gradientInto off shared memory was written through a shared copy.
+      if (into && into !== result.gradient) {
+        into.set(result.gradient);
+        result.gradient = into;
+      }
+      return result;
     },
     async sum(data) {
       const out = pool.allocate.float64(blockCount(data.length));

@@ -10,7 +10,9 @@ import { resampleFieldBand } from "../../kernels/resample-field.js";
 import { sampleWindowBand } from "../../kernels/sample-window.js";
 import { mapTileBand } from "../../warp/tile-mapper.js";
 import { reduceBlockBand } from "../../pyramid/reduce.js";
+import { meanSquaresBlocksBand } from "../../metrics/mean-squares.js";
 import { latticeSplatBandFast, latticeWarpBandFast } from "../wasm/bspline-cost.js";
+import { evaluateLatticeBandFast } from "../wasm/bspline-lattice.js";
 import { composeBandFast } from "../wasm/compose-fields.js";
 import { resampleAtBandFast, resampleMappedBandFast } from "../wasm/resample-at.js";
 import { smoothPassBandFast } from "../wasm/smooth-pass.js";
@@ -22,6 +24,7 @@ export const BAND_KERNELS = {
   resampleMapped: resampleMappedBandFast,
   latticeWarp: latticeWarpBandFast,
   latticeSplat: latticeSplatBandFast,
+  evaluateLattice: evaluateLatticeBandFast,
   prefilterX: prefilterXBand,
   prefilterStrided: prefilterStridedBand,
   smoothPass: smoothPassBandFast,
@@ -29,6 +32,7 @@ export const BAND_KERNELS = {
   jacobian: jacobianBand,
   compose: composeBandFast,
   blockSums: blockSumsBand,
+  meanSquares: meanSquaresBlocksBand,
   sampleWindow: sampleWindowBand,
   mapTile: mapTileBand,
   reduceBlock: reduceBlockBand,

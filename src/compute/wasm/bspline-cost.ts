@@ -9,7 +9,7 @@ import {
 import type { Allocator, ResampleResult } from "../../kernels/resample-common.js";
 import { checkIndexMatrix } from "../../kernels/resample-mapped.js";
 import { checkField, checkImage, imageNdim, type Field, type Image } from "../../kernels/types.js";
-import { align16, wasmKernels, wasmScratch, WASM_SCRATCH_START, type WasmKernelExports } from "./wasm-module.js";
+import { align16, requireWasmKernels, wasmScratch, WASM_SCRATCH_START, type WasmKernelExports } from "./wasm-module.js";
 import { copyWindow, reachedWindow } from "./resample-at.js";
 
 /** Image values per block (per buffer). */
@@ -231,16 +231,10 @@ function sharedLattice(lattice: BSplineLattice, share: (a: Float32Array) => Floa
 
 /** latticeWarpBandWasm on this thread's wasm; the pool dispatches it only where kernels.wasm loaded. */
 export function latticeWarpBandFast(args: LatticeWarpArgs, start: number, end: number): void {
-  latticeWarpBandWasm(needWasm(), args, start, end);
+  latticeWarpBandWasm(requireWasmKernels(), args, start, end);
 }
 
 /** latticeSplatBandWasm on this thread's wasm; the pool dispatches it only where kernels.wasm loaded. */
 export function latticeSplatBandFast(args: LatticeSplatArgs, start: number, end: number): void {
-  latticeSplatBandWasm(needWasm(), args, start, end);
-}
-
-function needWasm(): WasmKernelExports {
-  const wasm = wasmKernels();
-  if (!wasm) throw new Error("the B-spline band kernels need kernels.wasm (npm run build); the reference path runs without it");
-  return wasm;
+  latticeSplatBandWasm(requireWasmKernels(), args, start, end);
 }

@@ -6,7 +6,7 @@ import {
   checkEvaluateLattice, checkSplatToLattice, evaluateLattice, latticeWeights, splatToLattice, type AxisWeights, type BSplineLattice,
 } from "../../kernels/bspline-lattice.js";
 import { createField, type Field } from "../../kernels/types.js";
-import { align16, wasmKernels, wasmScratch, WASM_SCRATCH_START, type WasmKernelExports } from "./wasm-module.js";
+import { align16, requireWasmKernels, wasmKernels, wasmScratch, WASM_SCRATCH_START, type WasmKernelExports } from "./wasm-module.js";
 
 /** Values per block of image rows (per buffer). */
 const BLOCK_VALUES = 1 << 18;
@@ -23,9 +23,11 @@ interface Layout {
 }
 
 /** Lays out the buffers in wasm memory (the knots at `coefBytes` bytes each) and copies the axis tables there. */
-function layout(wasm: WasmKernelExports, weights: AxisWeights[], kShape: Vec3, shape: Vec3, coefBytes: number, blockValues: number): Layout {
-  const [kz, ky, kx] = kShape, [nz, ny, nx] = shape;
-  const blockRows = Math.max(1, Math.min(ny, Math.floor(blockValues / (Math.max(nz, kz) * nx))));
+function layout(
+  wasm: WasmKernelExports, weights: AxisWeights[], kShape: Vec3, shape: Vec3, bandRows: number, coefBytes: number, blockValues: number,
+): Layout {
+  const [kz, ky, kx] = kShape, [nz, , nx] = shape;
+  const blockRows = Math.max(1, Math.min(bandRows, Math.floor(blockValues / (Math.max(nz, kz) * nx))));
   let p = WASM_SCRATCH_START;
   const table = weights.map((w) => {
     const first = p, wts = align16(first + 4 * w.first.length);
@@ -42,23 +44,44 @@ function layout(wasm: WasmKernelExports, weights: AxisWeights[], kShape: Vec3, s
   return { buffer, table, coef, rows, planes, image, blockRows };
 }
 
-/** evaluateLattice in wasm; `wasm` from wasmKernels(). Same bytes. */
-export function evaluateLatticeWasm(wasm: WasmKernelExports, lattice: BSplineLattice, shape: Vec3, blockValues = BLOCK_VALUES): Field {
-  checkEvaluateLattice(lattice, shape);
+/** Band arguments of the lattice evaluation: the units are rows y of the image grid, each across every plane z. */
+export interface EvaluateLatticeArgs {
+  lattice: BSplineLattice;
+  /** The image grid [z, y, x]. */
+  shape: Vec3;
+  /** Output: u, ndim planes over `shape` (vector-first). */
+  out: Float32Array;
+}
+
+/** Rows [start, end) of evaluateLattice in wasm; `wasm` from wasmKernels(). Same bytes whatever the bands. */
+export function evaluateLatticeBandWasm(wasm: WasmKernelExports, args: EvaluateLatticeArgs, start: number, end: number, blockValues = BLOCK_VALUES): void {
+  const { lattice, shape, out } = args;
   const c = lattice.coefficients, nd = c.ndim, [kz, ky, kx] = c.shape, [nz, ny, nx] = shape;
   const nKnots = voxelCount(c.shape), n = voxelCount(shape), plane = ny * nx;
-  const L = layout(wasm, latticeWeights(lattice, shape), c.shape, shape, 4, blockValues);
+  const L = layout(wasm, latticeWeights(lattice, shape), c.shape, shape, Math.max(1, end - start), 4, blockValues);
   const [tz, ty, tx] = L.table as [Layout["table"][0], Layout["table"][0], Layout["table"][0]];
-  const out = createField(shape, nd), coef = new Float32Array(L.buffer, L.coef, nKnots);
+  const coef = new Float32Array(L.buffer, L.coef, nKnots);
   for (let comp = 0; comp < nd; comp++) {
     coef.set(c.data.subarray(comp * nKnots, (comp + 1) * nKnots));
     wasm.latticeRows(L.coef, kz * ky, kx, nx, tx.first, tx.weights, tx.taps, L.rows);
-    for (let y0 = 0; y0 < ny; y0 += L.blockRows) {
-      const y1 = Math.min(ny, y0 + L.blockRows), block = (y1 - y0) * nx;
+    for (let y0 = start; y0 < end; y0 += L.blockRows) {
+      const y1 = Math.min(end, y0 + L.blockRows), block = (y1 - y0) * nx;
       wasm.latticeEvaluateBlock(L.rows, kz, ky, nx, y0, y1, ty.first, ty.weights, ty.taps, L.planes, nz, tz.first, tz.weights, tz.taps, L.image);
-      for (let z = 0; z < nz; z++) out.data.set(new Float32Array(L.buffer, L.image + 4 * z * block, block), comp * n + z * plane + y0 * nx);
+      for (let z = 0; z < nz; z++) out.set(new Float32Array(L.buffer, L.image + 4 * z * block, block), comp * n + z * plane + y0 * nx);
     }
   }
+}
+
+/** evaluateLatticeBandWasm on this thread's wasm; the pool dispatches it only where kernels.wasm loaded. */
+export function evaluateLatticeBandFast(args: EvaluateLatticeArgs, start: number, end: number): void {
+  evaluateLatticeBandWasm(requireWasmKernels(), args, start, end);
+}
+
+/** evaluateLattice in wasm; `wasm` from wasmKernels(). Same bytes. */
+export function evaluateLatticeWasm(wasm: WasmKernelExports, lattice: BSplineLattice, shape: Vec3, blockValues = BLOCK_VALUES): Field {
+  checkEvaluateLattice(lattice, shape);
+  const out = createField(shape, lattice.coefficients.ndim);
+  evaluateLatticeBandWasm(wasm, { lattice, shape, out: out.data }, 0, shape[1], blockValues);
   return out;
 }
 
@@ -67,7 +90,7 @@ export function splatToLatticeWasm(wasm: WasmKernelExports, field: Field, lattic
   checkSplatToLattice(field, lattice);
   const c = lattice.coefficients, nd = c.ndim, shape = field.shape, [kz, ky, kx] = c.shape, [nz, ny, nx] = shape;
   const nKnots = voxelCount(c.shape), n = voxelCount(shape), plane = ny * nx;
-  const L = layout(wasm, latticeWeights(lattice, shape), c.shape, shape, 8, blockValues);
+  const L = layout(wasm, latticeWeights(lattice, shape), c.shape, shape, ny, 8, blockValues);
   const [tz, ty, tx] = L.table as [Layout["table"][0], Layout["table"][0], Layout["table"][0]];
   const out = createField(c.shape, nd), coef = new Float64Array(L.buffer, L.coef, nKnots), rows = new Float64Array(L.buffer, L.rows, kz * ky * nx);
   for (let comp = 0; comp < nd; comp++) {

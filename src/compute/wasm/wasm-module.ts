@@ -55,6 +55,13 @@ export function wasmKernels(): WasmKernelExports | null {
   return loaded;
 }
 
+/** wasmKernels() for band kernels that are wasm only, which the pool dispatches only where kernels.wasm loaded. */
+export function requireWasmKernels(): WasmKernelExports {
+  const wasm = wasmKernels();
+  if (!wasm) throw new Error("this band kernel needs kernels.wasm (npm run build); the reference path runs without it");
+  return wasm;
+}
+
 function load(): WasmKernelExports | null {
   let bytes: Buffer;
   try {
