@@ -34,7 +34,7 @@ export interface RegisterOptions {
   metric?: MetricChoice;
   /** @default "affine" */
   dof?: AffineDof;
-  /** Overrides of the preset's regularisation (greedy σ, NCC radius, B-spline knot spacing and bending weight). */
+  /** Overrides of the preset's regularisation (greedy σ, NCC radius, B-spline knot spacing and bending weight, level smoothing). */
   regularization?: Regularization;
   /**
    * Dense stage: greedy diffeomorphic, stationary velocity (diffeomorphic by scaling and squaring; the transform stores
@@ -207,11 +207,15 @@ export async function registerImages(fixed: Source, moving: Source, options: Reg
   normaliseIntensity(m0.image);
   const fixedPyramid = schedule(f0, 4), movingPyramid = [m0];
   while (movingPyramid.length < fixedPyramid.length) movingPyramid.unshift(shrinkLevelImage(movingPyramid[0]!));
-  // Every stage reads these many times: placed once where the kernels read them (on the CPU pool, shared memory,
-  // instead of a copy of the moving level per resampling call).
-  const resident = (levels: LevelImage[]) => Promise.all(levels.map(async (l) => ({ ...l, image: await kernels.resident(l.image) })));
+  const params = presetParameters(preset, fixedPyramid.length, options.regularization);
+  // Every stage reads these many times: smoothed by the level's extra σ if any, then placed once where the kernels
+  // read them (on the CPU pool, shared memory, instead of a copy of the moving level per resampling call).
+  const resident = (levels: LevelImage[]) => Promise.all(levels.map(async (l, i) => {
+    const sigma = params.smoothingSigmas[i]!;
+    const image = sigma > 0 ? await kernels.gaussianSmooth(l.image, ndim === 3 ? sigma : [0, sigma, sigma]) : l.image;
+    return { ...l, image: await kernels.resident(image) };
+  }));
   const fixedLevels = await resident(fixedPyramid), movingLevels = await resident(movingPyramid);
-  const params = presetParameters(preset, fixedLevels.length, options.regularization);
   endStage("read");
 
   // A translation-only registration must not inherit a rotation from the search.

@@ -70,6 +70,7 @@ test("bad options: one line naming the flag and the expected value, exit 2, no o
     [["generate", join(dir, "a.tif"), "--size", "10x10", "--compression", "brotli"], /--compression: got "brotli"; expected one of none, deflate/],
     [["register", "f.tif", "m.tif", "-o", join(dir, "run"), "--sigma-field", "-1"], /--sigma-field: got "-1"; expected a number from 0 to 64/],
     [["register", "f.tif", "m.tif", "-o", join(dir, "run"), "--grid-spacing", "wide"], /--grid-spacing: got "wide"; expected a number from 1 to 4096/],
+    [["register", "f.tif", "m.tif", "-o", join(dir, "run"), "--smoothing-sigmas", "1,,0.5"], /--smoothing-sigmas \(value 2\): got ""; expected a number from 0 to 64/],
     [["register", "f.tif", "m.tif", "-o", join(dir, "run"), "--chunk-deformable", "fluid"], /--chunk-deformable: got "fluid"; expected one of greedy, bspline/],
     [["register", "f.tif", "m.tif", "-o", join(dir, "run"), "--min-foreground", "2"], /--min-foreground: got "2"; expected a fraction from 0 to 1/],
   ];

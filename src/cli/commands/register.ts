@@ -29,6 +29,7 @@ interface RawRegister extends RawChunkOptions {
   nccRadius?: string;
   gridSpacing?: string;
   bendingWeight?: string;
+  smoothingSigmas?: string;
   dof: string;
   flip?: boolean;
   threads?: string;
@@ -56,6 +57,13 @@ function parseElastic(text: string): { mu: number; lambda: number } {
   return { mu, lambda };
 }
 
+/** --smoothing-sigmas S1,S2,…: one σ ≥ 0 per level (voxels), coarsest first, at most 8. */
+function parseSigmas(text: string): number[] {
+  const parts = text.split(",");
+  if (parts.length > 8) throw new OptionError("--smoothing-sigmas", text, "at most 8 values, one per level, coarsest first, e.g. 0,0,0,0.5");
+  return parts.map((p, i) => parseNumber(`--smoothing-sigmas (value ${i + 1})`, p.trim(), 0, 64));
+}
+
 /** The regularisation flags given (the preset supplies the others). */
 function parseRegularization(raw: RawRegister): Regularization {
   return {
@@ -65,6 +73,7 @@ function parseRegularization(raw: RawRegister): Regularization {
     ...(raw.nccRadius !== undefined ? { nccRadius: parseInteger("--ncc-radius", raw.nccRadius, 1, 32) } : {}),
     ...(raw.gridSpacing !== undefined ? { gridSpacing: parseNumber("--grid-spacing", raw.gridSpacing, 1, 4096) } : {}),
     ...(raw.bendingWeight !== undefined ? { bendingWeight: parseNumber("--bending-weight", raw.bendingWeight, 0, 1e6) } : {}),
+    ...(raw.smoothingSigmas !== undefined ? { smoothingSigmas: parseSigmas(raw.smoothingSigmas) } : {}),
   };
 }
 
@@ -155,6 +164,7 @@ export function registerRegister(program: Command, globals: () => GlobalOptions)
     .option("--ncc-radius <voxels>", "local NCC window radius (default 2 fast, 3 accurate)")
     .option("--grid-spacing <voxels>", "bspline: knot spacing in voxels of the registration level (default 16)")
     .option("--bending-weight <w>", "bspline: weight of the bending energy against the metric (default 0.01)")
+    .option("--smoothing-sigmas <list>", "extra Gaussian σ of each pyramid level, in voxels of that level, coarsest first and matched from the finest level: one value smooths the registration level only (0.5, as elastix's pyramid does, helps noisy same-modality pairs; default 0; in memory and for the chunked flow's global stage)")
     .option("--dof <dof>", `parametric stage: ${DOFS.join(", ")}`, "affine")
     .option("--flip", "also try a mirrored moving image during initialisation")
     .option("--fixed-channel <n>", "register on this channel of the fixed image, e.g. DAPI (default: luminance / channel mean)")
