@@ -91,8 +91,10 @@ export interface Allocator {
   uint8(length: number): Uint8Array;
 }
 
-export const heapAllocator: Allocator = {
+/** Plain heap arrays (also float64, for the partial sums of block reductions). */
+export const heapAllocator: Allocator & { float64(length: number): Float64Array } = {
   float32: (n) => new Float32Array(n),
+  float64: (n) => new Float64Array(n),
   uint8: (n) => new Uint8Array(n),
 };
 

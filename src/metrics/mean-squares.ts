@@ -4,6 +4,7 @@
 import { OptionError } from "../core/errors.js";
 import type { Vec3 } from "../core/space.js";
 import { blockCount, combineBlockSums, SUM_BLOCK } from "../kernels/block-sums.js";
+import { heapAllocator } from "../kernels/resample-common.js";
 import { checkMetricInputs, checkSamples, countedMask, isCounted, type MaskOptions, type MetricResult } from "./metric.js";
 
 /** Options of {@link meanSquares}. */
@@ -140,7 +141,7 @@ export function meanSquaresBlockResult(args: MeanSquaresBlockArgs, count: number
  * the pool's result has the same bits whatever the number of threads (Kernels.meanSquares).
  */
 function denseMeanSquares(fixed: Float32Array, warped: Float32Array, shape: Vec3, options: DenseMeanSquaresOptions): MetricResult {
-  const { args, count } = meanSquaresBlockArgs(fixed, warped, shape, options, { float32: (n) => new Float32Array(n), float64: (n) => new Float64Array(n) });
+  const { args, count } = meanSquaresBlockArgs(fixed, warped, shape, options, heapAllocator);
   if (count > 0) meanSquaresBlocksBand(args, 0, args.out.length);
   return meanSquaresBlockResult(args, count);
 }

@@ -4,7 +4,7 @@
 import { Worker } from "node:worker_threads";
 import { allocatePixels, bytesPerSample, type DType, type PixelArray } from "../../core/dtype.js";
 import { OptionError } from "../../core/errors.js";
-import type { Allocator } from "../../kernels/resample-common.js";
+import { heapAllocator, type Allocator } from "../../kernels/resample-common.js";
 import { bandKernel, runBand, type KernelArgs, type KernelName } from "./kernel-table.js";
 import { noteSharedBytes } from "./reclaim-shared.js";
 
@@ -46,12 +46,6 @@ export interface Pool {
 export function bandOf(b: number, n: number, parts: number): [number, number] {
   return [Math.floor((b * n) / parts), Math.floor(((b + 1) * n) / parts)];
 }
-
-const heap = {
-  float32: (n: number) => new Float32Array(n),
-  float64: (n: number) => new Float64Array(n),
-  uint8: (n: number) => new Uint8Array(n),
-};
 
 /** A SharedArrayBuffer of `bytes`, counted towards the next forced collection (reclaim-shared.ts). */
 function sharedBuffer(bytes: number): SharedArrayBuffer {
@@ -99,7 +93,7 @@ export function createPool(threads: number): Pool {
     let closed = false;
     return {
       threads,
-      allocate: heap,
+      allocate: heapAllocator,
       pixels: allocatePixels,
       share: (a) => a,
       async run(name, args, splitLength) {
